@@ -1,0 +1,89 @@
+/** The express application: JSON API, the pages behind email links, the case page. */
+import { join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import nunjucks from 'nunjucks';
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/database';
+import type { MailCatcher } from '../mail/catcher';
+import type { LinkSigner } from '../shared/links';
+import type { PolicyPack } from '../shared/policy/schema';
+import { roleLabel } from '../mail/render';
+import { describeDeadline } from '../shared/calendar/workingTime';
+import { sendProblem } from './problem';
+import { disagreementsRouter, readCase } from './routes/disagreements';
+import { respondRouter } from './routes/respond';
+import { referenceSchema } from './schemas';
+
+export interface AppDeps {
+  temporal: Client;
+  db: Database;
+  policies: Map<string, PolicyPack>;
+  links: LinkSigner;
+  csrfSecret: string;
+  publicUrl: string;
+  /** Task queue to start workflows on; tests give each test its own. */
+  taskQueue?: string;
+  /** Present when mail is caught in-process: the /mail page lists it. */
+  mailCatcher?: MailCatcher;
+}
+
+const GOVUK = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
+
+export function createApp(deps: AppDeps) {
+  const app = express();
+  app.disable('x-powered-by');
+  const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
+  views.addGlobal('roleLabel', roleLabel);
+  views.addFilter('inWords', (iso: string) => (iso ? describeDeadline(new Date(iso), 'Europe/London', new Date()).replace(/^by /, '') : ''));
+  app.set('view engine', 'njk');
+
+  app.use('/assets', express.static(join(GOVUK, 'govuk', 'assets'), { maxAge: '1d' }));
+  app.get('/stylesheets/govuk-frontend.min.css', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.css')));
+  app.get('/javascripts/govuk-frontend.min.js', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.js')));
+  app.use((_req, res, next) => {
+    // Pages behind email links must not be cached or leak their URL (which holds the link) onward.
+    res.set({ 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' });
+    next();
+  });
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(cookieParser());
+
+  app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+  app.use(disagreementsRouter(deps));
+  app.use(respondRouter(deps));
+
+  app.get('/cases/:reference', async (req, res) => {
+    const reference = referenceSchema.safeParse(req.params.reference);
+    const view = reference.success ? await readCase(deps, reference.data) : undefined;
+    if (!view) return res.status(404).render('not-found.njk');
+    res.render('case.njk', { c: view });
+  });
+
+  const catcher = deps.mailCatcher;
+  if (catcher) {
+    app.get('/mail', (_req, res) => res.render('mailbox.njk', { messages: catcher.messages().reverse() }));
+    app.get('/mail/:id', (req, res) => {
+      const message = catcher.messages().find((m) => String(m.id) === req.params.id);
+      if (!message) return res.status(404).render('not-found.njk');
+      res.render('message.njk', { m: message });
+    });
+  }
+
+  app.get('/', (_req, res) => res.render('index.njk', { policies: [...deps.policies.values()], mailbox: Boolean(catcher) }));
+
+  app.use((req, res) => {
+    if (req.path.startsWith('/api/')) return sendProblem(res, 404, 'Not found', `No route for ${req.method} ${req.path}`);
+    res.status(404).render('not-found.njk');
+  });
+
+  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON', error.message);
+    if (error.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is too large');
+    console.error(`${req.method} ${req.path} failed:`, error);
+    if (req.path.startsWith('/api/')) return sendProblem(res, 500, 'Something went wrong', 'The error has been logged.');
+    res.status(500).render('error.njk');
+  });
+  return app;
+}

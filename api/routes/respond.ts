@@ -1,0 +1,155 @@
+/**
+ * The page behind an email link. GET only shows (mail scanners open links before people do);
+ * the decision is a POST with CSRF protection that becomes a Temporal Update, whose validator
+ * refuses a stale stage or a second decision. A link works once.
+ */
+import { Router, type Response } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { doubleCsrf } from 'csrf-csrf';
+import { Refusal, caseState, recordOutcome, type CaseState, type Outcome } from '../../shared/contract';
+import { describeDeadline } from '../../shared/calendar/workingTime';
+import { LinkError, type LinkClaims } from '../../shared/links';
+import { roleLabel } from '../../mail/render';
+import type { AppDeps } from '../app';
+import { decisionFormSchema } from '../schemas';
+import { zodProblems } from '../problem';
+import { readCase } from './disagreements';
+
+type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
+
+export function respondRouter(deps: AppDeps): Router {
+  const router = Router();
+  const { generateCsrfToken, validateRequest } = doubleCsrf({
+    getSecret: () => deps.csrfSecret,
+    // Binds the form token to this link, so a token from one link cannot post to another.
+    getSessionIdentifier: (req) => String(req.params.token ?? ''),
+    cookieName: 'lscp.csrf',
+    cookieOptions: { sameSite: 'strict', secure: deps.publicUrl.startsWith('https:'), path: '/respond', httpOnly: true },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
+  });
+
+  router.get('/respond/:token', async (req, res) => {
+    const link = await openLink(deps, req.params.token, res);
+    if (!link) return;
+    res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, errors: [] });
+  });
+
+  router.post('/respond/:token', async (req, res) => {
+    const link = await openLink(deps, req.params.token, res);
+    if (!link) return;
+    if (!validateRequest(req)) {
+      return res.status(403).render('link-problem.njk', { problem: 'csrf', reference: link.claims.reference });
+    }
+    const form = decisionFormSchema.safeParse(req.body);
+    if (!form.success) {
+      const errors = zodProblems(form.error).map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' }));
+      return res.status(400).render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: req.body, errors });
+    }
+    const { reference, stage, recipientId, jti } = link.claims;
+    try {
+      const recorded = await deps.temporal.workflow.getHandle(reference).executeUpdate(recordOutcome, {
+        args: [{ stage, recipientId, decision: form.data as Outcome }],
+      });
+      await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
+      res.render('respond-done.njk', { ...link.page, recorded, roleLabel });
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      const state = await currentState(deps, reference);
+      const problem: LinkProblem = refusal === Refusal.caseClosed ? 'closed' : refusal === Refusal.staleStage || refusal === Refusal.alreadyDecided ? 'movedOn' : 'invalid';
+      res.status(409).render('link-problem.njk', { problem, reference, state, detail: (error as WorkflowUpdateFailedError).cause?.message, roleLabel, decision: lastDecisionFor(state, stage) });
+    }
+  });
+
+  return router;
+}
+
+/** Verifies the link and the case's state; renders the right problem page and returns undefined when unusable. */
+async function openLink(deps: AppDeps, token: string, res: Response) {
+  let claims: LinkClaims;
+  try {
+    claims = await deps.links.verify(token);
+  } catch (error) {
+    if (!(error instanceof LinkError)) throw error;
+    res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
+    return undefined;
+  }
+  const used = await deps.db.query('SELECT 1 FROM used_links WHERE jti = $1', [claims.jti]);
+  const state = await currentState(deps, claims.reference);
+  if (!state) {
+    res.status(404).render('link-problem.njk', { problem: 'invalid' });
+    return undefined;
+  }
+  const problem: LinkProblem | undefined =
+    used.rows.length > 0 ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
+  if (problem) {
+    res.status(problem === 'used' ? 409 : 410).render('link-problem.njk', {
+      problem,
+      reference: claims.reference,
+      state,
+      roleLabel,
+      decision: lastDecisionFor(state, claims.stage),
+    });
+    return undefined;
+  }
+  const caseRow = await readCase(deps, claims.reference);
+  const pack = deps.policies.get(state.partnership);
+  const participant = state.stage!.participants.find((p) => p.id === claims.recipientId);
+  const agencies = pack?.directory.agencies ?? [];
+  const agencyName = (id?: string) => agencies.find((a) => a.id === id)?.name ?? id;
+  const tz = pack?.calendar.timeZone ?? 'Europe/London';
+  return {
+    claims,
+    page: {
+      reference: claims.reference,
+      partnershipName: pack?.name,
+      policyVersion: state.policyVersion,
+      category: pack?.categories.find((c) => c.id === caseRow?.category)?.label ?? caseRow?.category,
+      stage: state.stage!,
+      totalStages: pack?.stages.length,
+      isFinal: state.stage!.number === pack?.stages.length,
+      guidance: pack?.stages[state.stage!.number - 1]?.guidance,
+      deadlineInWords: describeDeadline(new Date(state.stage!.deadline), tz, new Date()),
+      you: participant ? `${participant.name}, ${roleLabel(participant.role)}` : undefined,
+      agencies: await agenciesOf(deps, claims.reference, agencyName),
+    },
+  };
+}
+
+async function agenciesOf(deps: AppDeps, reference: string, name: (id?: string) => string | undefined) {
+  const { rows } = await deps.db.query<{ raiser: { agencyId: string }; other_party: { agencyId: string } }>(
+    'SELECT raiser, other_party FROM cases WHERE reference = $1',
+    [reference],
+  );
+  return rows[0] ? { raiser: name(rows[0].raiser.agencyId), other: name(rows[0].other_party.agencyId) } : undefined;
+}
+
+async function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {
+  try {
+    return await deps.temporal.workflow.getHandle(reference).query(caseState);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function lastDecisionFor(state: CaseState | undefined, stage: number) {
+  return state?.decisions.find((d) => d.stage === stage);
+}
+
+function refusalOf(error: unknown): string | undefined {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
+  return undefined;
+}
+
+function fieldLabel(path: string): string {
+  const labels: Record<string, string> = {
+    outcome: 'Outcome:',
+    agreedOutcome: 'The agreed outcome',
+    agreedPlan: 'The agreed plan',
+    reviewDate: 'The review date',
+    reasons: 'The reasons',
+  };
+  return labels[path] ?? path;
+}

@@ -1,0 +1,55 @@
+/** Every input the API takes, checked with zod; errors name the field and the problem. */
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be ${max} characters or fewer`);
+
+export const practitionerSchema = z.object({
+  name: text(200),
+  email: z.email('must be an email address'),
+  agency: text(100).describe('agency id from the partnership directory'),
+});
+
+export const openDisagreementSchema = z
+  .object({
+    partnership: text(100),
+    raiser: practitionerSchema,
+    other: practitionerSchema,
+    childReference: text(100).describe("the child's id in the raiser's agency system"),
+    category: text(100),
+    description: text(10_000),
+    flags: z
+      .object({
+        childProtectionPlan: z.boolean().default(false),
+        lookedAfter: z.boolean().default(false),
+        immediateHarm: z.boolean().default(false),
+      })
+      .strict()
+      .default({ childProtectionPlan: false, lookedAfter: false, immediateHarm: false }),
+  })
+  .strict();
+
+export type OpenDisagreement = z.infer<typeof openDisagreementSchema>;
+
+/** The decision form behind an email link. */
+export const decisionFormSchema = z.discriminatedUnion(
+  'outcome',
+  [
+    z.object({
+      outcome: z.literal('resolved'),
+      agreedOutcome: text(5_000),
+      agreedPlan: z.string().trim().max(5_000).optional().transform((v) => v || undefined),
+      reviewDate: z
+        .string()
+        .trim()
+        .optional()
+        .transform((v) => v || undefined)
+        .pipe(z.iso.date('must be a date such as 2027-01-31').optional()),
+    }),
+    z.object({ outcome: z.literal('notResolved'), reasons: text(5_000) }),
+  ],
+  { error: 'choose whether the disagreement was resolved' },
+);
+
+export type DecisionForm = z.infer<typeof decisionFormSchema>;
+
+export const referenceSchema = z.string().regex(/^[A-Z]{2,6}-\d{4}-[0-9A-Z]{6}$/, 'is not a case reference');

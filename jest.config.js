@@ -1,0 +1,26 @@
+/** Unit tests are pure; integration tests share one Temporal dev server started by globalSetup. */
+const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+// jose ships ES modules only; let swc turn it into CommonJS for jest's module system.
+const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
+
+module.exports = {
+  testTimeout: 120_000,
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/tests/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/tests/support/globalTeardown.ts',
+    },
+  ],
+};

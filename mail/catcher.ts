@@ -1,0 +1,94 @@
+/**
+ * An SMTP server in-process that keeps what it receives: the embedded default for `npm start`
+ * (with a page listing the messages) and the real SMTP peer of the tests.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CaughtMessage {
+  id: number;
+  receivedAt: Date;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  messageId?: string;
+}
+
+export interface MailCatcher {
+  readonly port: number;
+  readonly url: string;
+  messages(): CaughtMessage[];
+  /** Resolves with the first message (already received or still to come) that matches. */
+  waitFor(match: (m: CaughtMessage) => boolean, timeoutMs?: number): Promise<CaughtMessage>;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export async function startMailCatcher(port = 0, host = '127.0.0.1'): Promise<MailCatcher> {
+  const received: CaughtMessage[] = [];
+  const waiters = new Set<{ match: (m: CaughtMessage) => boolean; resolve: (m: CaughtMessage) => void }>();
+  let nextId = 1;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const message: CaughtMessage = {
+            id: nextId++,
+            receivedAt: new Date(),
+            from: parsed.from?.text ?? '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            messageId: parsed.messageId,
+          };
+          received.push(message);
+          for (const waiter of waiters) {
+            if (waiter.match(message)) {
+              waiters.delete(waiter);
+              waiter.resolve(message);
+            }
+          }
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  server.listen(port, host);
+  await once(server.server, 'listening');
+  const actualPort = (server.server.address() as AddressInfo).port;
+  return {
+    port: actualPort,
+    url: `smtp://${host}:${actualPort}`,
+    messages: () => [...received],
+    waitFor(match, timeoutMs = 30_000) {
+      const already = received.find(match);
+      if (already) return Promise.resolve(already);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          match,
+          resolve: (m: CaughtMessage) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`No matching email arrived within ${timeoutMs} ms (${received.length} received)`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    clear: () => {
+      received.length = 0;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

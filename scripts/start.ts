@@ -1,0 +1,118 @@
+/**
+ * `npm start`: the whole system in one terminal on embedded defaults. The Temporal dev server
+ * (state in data/temporal.db, Web UI), PGlite under data/pglite, an SMTP server in-process with a
+ * page of what it caught, the worker and the API. Each part is replaced by its setting
+ * (TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL); Ctrl-C stops everything cleanly.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
+import { createApp } from '../api/app';
+import { openDatabase } from '../db/database';
+import { migrate } from '../db/migrate';
+import { startMailCatcher, type MailCatcher } from '../mail/catcher';
+import { createMailer } from '../mail/mailer';
+import { linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { createLinkSigner } from '../shared/links';
+import { loadPolicyRegistry } from '../shared/policy/load';
+import { createWorker } from '../worker/createWorker';
+import { startDevServer } from './devServer';
+
+const log = (line: string) => console.log(`[start] ${line}`);
+
+async function run() {
+  const settings = readSettings();
+  const policies = loadPolicyRegistry(settings.POLICY_DIR);
+  const publicUrl = publicUrlOf(settings);
+  const linkSecret = linkSecretOf(settings);
+
+  let devServer: TestWorkflowEnvironment | undefined;
+  let catcher: MailCatcher | undefined;
+  let httpServer: Server | undefined;
+  const db = await openDatabase(settings.DATABASE_URL ? { url: settings.DATABASE_URL } : { pgliteDir: join(settings.DATA_DIR, 'pglite') });
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+
+    let address = settings.TEMPORAL_ADDRESS;
+    if (!address) {
+      log('starting the Temporal dev server...');
+      const started = await startDevServer({
+        dbFilename: join(settings.DATA_DIR, 'temporal.db'),
+        port: settings.TEMPORAL_PORT,
+        ui: true,
+        uiPort: settings.TEMPORAL_UI_PORT,
+        namespace: settings.TEMPORAL_NAMESPACE,
+        log,
+      });
+      devServer = started.env;
+      address = devServer.address;
+      log(`Temporal CLI from ${started.cli.source}`);
+    }
+
+    let smtpUrl = settings.SMTP_URL;
+    if (!smtpUrl) {
+      catcher = await startMailCatcher(settings.SMTP_PORT);
+      smtpUrl = catcher.url;
+    }
+    const mailer = createMailer(smtpUrl, settings.MAIL_FROM);
+
+    const connection = await Connection.connect({ address });
+    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+    const workerConnection = await NativeConnection.connect({ address });
+    const links = createLinkSigner(linkSecret);
+    const activities = createActivities({ db, mailer, links, publicUrl });
+    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities });
+
+    const app = createApp({
+      temporal,
+      db,
+      policies,
+      links,
+      csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
+      publicUrl,
+      mailCatcher: catcher,
+    });
+    httpServer = await new Promise<Server>((resolve) => {
+      const server = app.listen(settings.PORT, () => resolve(server));
+    });
+
+    banner([
+      ['Service', `${publicUrl}/`],
+      ['Open a disagreement', `POST ${publicUrl}/api/disagreements`],
+      ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
+      ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
+      ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],
+      ['Policies', [...policies.values()].map((p) => `${p.id} v${p.policy.version}`).join(', ')],
+    ]);
+
+    // Worker.run() resolves once Ctrl-C (SIGINT) or SIGTERM has drained it.
+    await worker.run();
+    log('worker stopped');
+    mailer.close();
+    await connection.close();
+    await workerConnection.close();
+  } finally {
+    if (httpServer) await new Promise((resolve) => httpServer!.close(resolve));
+    await catcher?.close();
+    await devServer?.teardown();
+    await db.close();
+    log('stopped');
+  }
+}
+
+function banner(rows: [string, string][]) {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(['', '  Safeguarding escalations is running', '', ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), '', '  Ctrl-C stops everything.', ''].join('\n'));
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+
+run().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,64 @@
+/**
+ * Configuration, read and checked once at start. With nothing set, everything runs embedded
+ * (Temporal dev server, PGlite, an in-process SMTP server); each part is replaced by a setting.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { issuesToProblems } from './policy/load';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+export const settingsSchema = z.object({
+  PORT: port.default(3000),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: optionalString,
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+  SMTP_PORT: port.default(2525),
+  MAIL_FROM: z.string().min(3).default('Safeguarding escalations <escalations@example.org>'),
+  LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  DATA_DIR: z.string().default('data'),
+  POLICY_DIR: optionalString,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigError extends Error {}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const result = settingsSchema.safeParse(env);
+  if (!result.success) {
+    const lines = issuesToProblems(result.error.issues).map((p) => `  ${p.path}: ${p.message}`);
+    throw new ConfigError(`Configuration is not valid:\n${lines.join('\n')}`);
+  }
+  return { ...result.data, DATA_DIR: resolve(result.data.DATA_DIR) };
+}
+
+export const publicUrlOf = (s: Settings) => (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/$/, '');
+
+/**
+ * The link-signing secret. Embedded runs keep a generated one in the data folder so links in
+ * emails survive a restart; a deployment (a Temporal address or a database set) must give one.
+ */
+export function linkSecretOf(s: Settings): string {
+  if (s.LINK_SECRET) return s.LINK_SECRET;
+  if (s.TEMPORAL_ADDRESS && s.DATABASE_URL) {
+    throw new ConfigError('LINK_SECRET must be set (32 or more characters) when running against real services');
+  }
+  const file = join(s.DATA_DIR, 'link-secret');
+  if (!existsSync(file)) {
+    mkdirSync(s.DATA_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}

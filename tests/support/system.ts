@@ -1,0 +1,180 @@
+/**
+ * The system under test, on real services: the suite's Temporal dev server, a fresh database,
+ * a real SMTP server in-process, the worker and the HTTP API on a free port.
+ * The workflow bundle and database live for a suite; each test gets its own task queue, worker
+ * and API.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import type { Database } from '../../db/database';
+import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
+import { createMailer } from '../../mail/mailer';
+import { createLinkSigner } from '../../shared/links';
+import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
+import type { PolicyPack } from '../../shared/policy/schema';
+import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
+import { freshDatabase, type DatabaseKind } from './databases';
+
+export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface Suite {
+  db: Database;
+  mail: MailCatcher;
+  temporal: Client;
+  policies: Map<string, PolicyPack>;
+  bundle: WorkflowBundleWithSourceMap;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function startSuite(kind: DatabaseKind, extraPacks: string[] = []): Promise<Suite> {
+  quietRuntime();
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the integration tests through jest (globalSetup)');
+  const policies = loadPolicyRegistry();
+  for (const file of extraPacks) {
+    const pack = loadPolicyPack(file);
+    policies.set(pack.id, pack);
+  }
+  const [{ db, drop }, mail, bundle, connection, nativeConnection] = await Promise.all([
+    freshDatabase(kind),
+    startMailCatcher(0),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    Connection.connect({ address }),
+    NativeConnection.connect({ address }),
+  ]);
+  return {
+    db,
+    mail,
+    policies,
+    bundle,
+    nativeConnection,
+    temporal: new Client({ connection }),
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+      await mail.close();
+      await drop();
+    },
+  };
+}
+
+export interface Running {
+  baseUrl: string;
+  taskQueue: string;
+  worker: Worker;
+  /** POSTs JSON and returns status and parsed body. */
+  postJson(path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  getJson(path: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/** A worker on its own task queue and an API that starts workflows on it. */
+export async function startSystem(suite: Suite): Promise<Running> {
+  const taskQueue = `test-${randomUUID()}`;
+  const mailer = createMailer(suite.mail.url, 'Escalations <escalations@example.org>');
+  const links = createLinkSigner(LINK_SECRET);
+  // The public URL is only known once the server listens; links are built lazily from it.
+  const publicUrlRef = { value: '' };
+  const activities = createActivities({
+    db: suite.db,
+    mailer,
+    links,
+    get publicUrl() {
+      return publicUrlRef.value;
+    },
+  });
+  const worker = await createWorker({
+    connection: suite.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities,
+    workflowBundle: suite.bundle,
+  });
+  const running = worker.run();
+  const app = createApp({
+    temporal: suite.temporal,
+    db: suite.db,
+    policies: suite.policies,
+    links,
+    csrfSecret: 'test-csrf-secret',
+    get publicUrl() {
+      return publicUrlRef.value;
+    },
+    taskQueue,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  publicUrlRef.value = baseUrl;
+  const send = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${baseUrl}${path}`, init);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  return {
+    baseUrl,
+    taskQueue,
+    worker,
+    postJson: (path, body) =>
+      send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    getJson: (path) => send(path),
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      worker.shutdown();
+      await running;
+      mailer.close();
+    },
+  };
+}
+
+export function linkIn(message: CaughtMessage): string {
+  const match = message.text.match(/https?:\/\/\S+\/respond\/[A-Za-z0-9._-]+/);
+  if (!match) throw new Error(`No response link in "${message.subject}"`);
+  return match[0];
+}
+
+/** A browser-like client for the pages behind a link: keeps cookies, reads the CSRF field. */
+export async function openLink(link: string) {
+  const res = await fetch(link);
+  const html = await res.text();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
+  return {
+    status: res.status,
+    html,
+    async submit(fields: Record<string, string>, options: { csrf?: string | null } = {}) {
+      const token = options.csrf === undefined ? csrf : options.csrf;
+      const body = new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...fields });
+      const post = await fetch(link, { method: 'POST', body, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+      return { status: post.status, html: await post.text() };
+    },
+  };
+}
+
+export const newCase = (overrides: Record<string, unknown> = {}) => ({
+  partnership: 'bromley',
+  raiser: { name: 'Ann Teacher', email: 'ann.teacher@example.org', agency: 'hillside-primary' },
+  other: { name: 'Bob Social-Worker', email: 'bob.sw@example.org', agency: 'bromley-csc' },
+  childReference: 'UPN-A123456789012',
+  category: 'levels-of-need',
+  description: 'School believes the threshold for a child protection enquiry is met; children’s social care closed the referral.',
+  flags: { childProtectionPlan: false, lookedAfter: false, immediateHarm: false },
+  ...overrides,
+});
+
+export const to = (address: string) => (m: CaughtMessage) => m.to.includes(address);
+export const toWithSubject = (address: string, subject: RegExp) => (m: CaughtMessage) => m.to.includes(address) && subject.test(m.subject);

@@ -1,0 +1,40 @@
+/** The worker process on its own, as docker-compose runs it (several of them). */
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { openDatabase } from '../db/database';
+import { migrate } from '../db/migrate';
+import { createMailer } from '../mail/mailer';
+import { linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { createLinkSigner } from '../shared/links';
+import { createWorker } from './createWorker';
+
+async function run() {
+  const settings = readSettings();
+  if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL || !settings.SMTP_URL) {
+    throw new Error('The worker on its own needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; `npm start` runs everything embedded.');
+  }
+  const db = await openDatabase({ url: settings.DATABASE_URL });
+  const mailer = createMailer(settings.SMTP_URL, settings.MAIL_FROM);
+  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  try {
+    await migrate(db);
+    const activities = createActivities({
+      db,
+      mailer,
+      links: createLinkSigner(linkSecretOf(settings)),
+      publicUrl: publicUrlOf(settings),
+    });
+    const worker = await createWorker({ connection, namespace: settings.TEMPORAL_NAMESPACE, activities });
+    // Worker.run() stops gracefully on SIGINT/SIGTERM.
+    await worker.run();
+  } finally {
+    await connection.close();
+    mailer.close();
+    await db.close();
+  }
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

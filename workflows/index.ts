@@ -1,0 +1,1 @@
+export { disagreement } from './disagreement';
