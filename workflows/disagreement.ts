@@ -24,7 +24,7 @@ import {
 import type { CaseEvent, EscalationReason, Notification, NotificationKind, Recipient, StageSummary } from '../shared/events';
 import type { Stage } from '../shared/policy/schema';
 import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
-import { computeDeadline, recordEvent, resolveRecipients, sendNotification } from './activities';
+import { computeDeadline, recordEvent, resolveRecipients, sendNotification } from './activityProxies';
 
 export async function disagreement(input: DisagreementInput): Promise<DisagreementResult> {
   const { reference, policy } = input;
