@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PolicyPackError, loadPolicyRegistry, parsePolicyPack } from '../../shared/policy/load';
 
-const bromleyText = () => require('node:fs').readFileSync(join(__dirname, '..', '..', 'policies', 'bromley.yaml'), 'utf8') as string;
+const bromleyText = () => readFileSync(join(__dirname, '..', '..', 'policies', 'bromley.yaml'), 'utf8');
 
 describe('policy packs', () => {
   it('loads every pack in policies/ with its version and ordered stages', () => {
