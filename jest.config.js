@@ -5,6 +5,7 @@ const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
 
 module.exports = {
   testTimeout: 120_000,
+  verbose: true,
   projects: [
     {
       displayName: 'unit',

@@ -1,7 +1,7 @@
 /** Starts the Temporal dev server with the search attributes the workflow uses registered. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
-import { locateTemporalCli, type LocatedCli } from './temporal-cli';
+import { TemporalCliNotFound, locateTemporalCli, type LocatedCli } from './temporal-cli';
 
 export const SEARCH_ATTRIBUTES = [PARTNERSHIP, STAGE, STATUS, CATEGORY, AGENCIES, STAGE_DEADLINE, IMMEDIATE_HARM];
 
@@ -28,6 +28,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<{ 
       searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'warn' },
     },
+  }).catch((error: Error) => {
+    // The last resort is the SDK's download; without the internet it fails with a network error.
+    if (cli.source === 'SDK download') throw new TemporalCliNotFound(`the SDK's download failed: ${error.message}`);
+    throw error;
   });
   return { env, cli };
 }
