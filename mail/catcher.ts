@@ -3,6 +3,7 @@
  * (with a page listing the messages) and the real SMTP peer of the tests.
  */
 import { once } from 'node:events';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -28,10 +29,11 @@ export interface MailCatcher {
   close(): Promise<void>;
 }
 
-export async function startMailCatcher(port = 0, host = '127.0.0.1'): Promise<MailCatcher> {
-  const received: CaughtMessage[] = [];
+/** With `storeFile`, what is received is appended there (JSON lines) and read back on the next start. */
+export async function startMailCatcher(port = 0, host = '127.0.0.1', storeFile?: string): Promise<MailCatcher> {
+  const received: CaughtMessage[] = storeFile && existsSync(storeFile) ? readStore(storeFile) : [];
   const waiters = new Set<{ match: (m: CaughtMessage) => boolean; resolve: (m: CaughtMessage) => void }>();
-  let nextId = 1;
+  let nextId = received.length + 1;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -50,6 +52,7 @@ export async function startMailCatcher(port = 0, host = '127.0.0.1'): Promise<Ma
             messageId: parsed.messageId,
           };
           received.push(message);
+          if (storeFile) appendFileSync(storeFile, JSON.stringify(message) + '\n', { mode: 0o600 });
           for (const waiter of waiters) {
             if (waiter.match(message)) {
               waiters.delete(waiter);
@@ -91,4 +94,14 @@ export async function startMailCatcher(port = 0, host = '127.0.0.1'): Promise<Ma
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+function readStore(file: string): CaughtMessage[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const m = JSON.parse(line) as CaughtMessage;
+      return { ...m, receivedAt: new Date(m.receivedAt) };
+    });
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
@@ -26,6 +26,20 @@ const log = (line: string) => console.log(`[start] ${line}`);
 
 async function run() {
   const settings = readSettings();
+  // We own shutdown: Ctrl-C reaches every process in the group (and tsx relays it once more), so
+  // the first signal starts an orderly stop and later ones are ignored rather than killing us
+  // half-way through closing PGlite.
+  Runtime.install({ shutdownSignals: [] });
+  let stopRequested: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
+  let signalled = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!signalled) log(`${signal}: stopping...`);
+      signalled = true;
+      stopRequested();
+    });
+  }
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const publicUrl = publicUrlOf(settings);
   const linkSecret = linkSecretOf(settings);
@@ -56,7 +70,7 @@ async function run() {
 
     let smtpUrl = settings.SMTP_URL;
     if (!smtpUrl) {
-      catcher = await startMailCatcher(settings.SMTP_PORT);
+      catcher = await startMailCatcher(settings.SMTP_PORT, '127.0.0.1', join(settings.DATA_DIR, 'mail.jsonl'));
       smtpUrl = catcher.url;
     }
     const mailer = createMailer(smtpUrl, settings.MAIL_FROM);
@@ -90,8 +104,7 @@ async function run() {
       ['Policies', [...policies.values()].map((p) => `${p.id} v${p.policy.version}`).join(', ')],
     ]);
 
-    // Worker.run() resolves once Ctrl-C (SIGINT) or SIGTERM has drained it.
-    await worker.run();
+    await worker.runUntil(stopping);
     log('worker stopped');
     mailer.close();
     await connection.close();
@@ -99,7 +112,8 @@ async function run() {
   } finally {
     if (httpServer) await new Promise((resolve) => httpServer!.close(resolve));
     await catcher?.close();
-    await devServer?.teardown();
+    // The dev server may have had the same Ctrl-C and be gone already.
+    await devServer?.teardown().catch(() => undefined);
     await db.close();
     log('stopped');
   }
