@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
@@ -29,7 +29,7 @@ async function run() {
   // We own shutdown: Ctrl-C reaches every process in the group (and tsx relays it once more), so
   // the first signal starts an orderly stop and later ones are ignored rather than killing us
   // half-way through closing PGlite.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   let stopRequested: () => void = () => {};
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
   let signalled = false;

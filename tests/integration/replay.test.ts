@@ -1,0 +1,34 @@
+/**
+ * Cases run for weeks: every recorded history must replay against today's workflow code without
+ * nondeterminism. A change to the workflow's shape needs patched() and a new recorded history
+ * (tests/support/recordHistory.ts); the old ones stay, as the cases already running.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../worker/createWorker';
+
+const HISTORIES = join(__dirname, '..', 'fixtures', 'histories');
+const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+
+describe('replaying recorded cases against the current workflow code', () => {
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // another suite in this process installed it
+    }
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  });
+
+  it('has recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('replays %s without nondeterminism', async (file) => {
+    const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')));
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  });
+});

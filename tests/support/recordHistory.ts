@@ -1,0 +1,49 @@
+/**
+ * Records the Temporal history of a case for the replay tests: `npx tsx tests/support/recordHistory.ts <name>`.
+ * Run it when the workflow's shape changes on purpose (with patched()), and keep the old
+ * histories: they are the cases already running in production.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServer } from '../../scripts/devServer';
+import { linkIn, newCase, openLink, startSuite, startSystem, toWithSubject } from './system';
+
+async function run() {
+  const name = process.argv[2] ?? 'history';
+  const { env } = await startDevServer();
+  process.env.TEMPORAL_TEST_ADDRESS = env.address;
+  const suite = await startSuite('pglite', [join(__dirname, '..', 'fixtures', 'packs', 'quick.yaml')]);
+  const system = await startSystem(suite);
+  try {
+    const opened = await system.postJson(
+      '/api/disagreements',
+      newCase({
+        partnership: 'quick-test',
+        category: 'need-for-action',
+        raiser: { name: 'Sue School', email: 'sue@quick.example.org', agency: 'school' },
+        other: { name: 'Pete Police', email: 'pete@quick.example.org', agency: 'police' },
+      }),
+    );
+    const reference: string = opened.body.reference;
+    // Stage 1 runs out of time; stage 2 is recorded "not resolved"; the chair resolves stage 3.
+    const manager = await suite.mail.waitFor(toWithSubject('deputy@quick.example.org', new RegExp(`${reference}: stage 2`)));
+    await (await openLink(linkIn(manager))).submit({ outcome: 'notResolved', reasons: 'Still apart.' });
+    const chair = await suite.mail.waitFor(toWithSubject('chair@quick.example.org', new RegExp(`${reference}: stage 3`)));
+    await (await openLink(linkIn(chair))).submit({ outcome: 'resolved', agreedOutcome: 'Panel decision.', reviewDate: '2027-02-01' });
+    const handle = suite.temporal.workflow.getHandle(reference);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const file = join(__dirname, '..', 'fixtures', 'histories', `${name}.json`);
+    writeFileSync(file, JSON.stringify(history));
+    console.log(`wrote ${file}`);
+  } finally {
+    await system.stop();
+    await suite.close();
+    await env.teardown();
+  }
+}
+
+run().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
