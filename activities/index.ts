@@ -3,11 +3,11 @@
  * test servers (SMTP, PostgreSQL) without globals.
  */
 import type { Database } from '../db/database';
-import type { CaseEvent, DeadlineRequest, Notification, ResolveRecipientsRequest } from '../shared/events';
+import type { CaseEvent, DeadlineRequest, Notification, ResolveRecipientsRequest, ReviewInstantRequest, SelectPanelRequest } from '../shared/events';
 import type { LinkSigner } from '../shared/links';
 import type { Mailer } from '../mail/mailer';
-import { computeDeadline } from './deadlines';
-import { resolveRecipients } from './directory';
+import { computeDeadline, reviewInstant } from './deadlines';
+import { resolveRecipients, selectPanel } from './directory';
 import { sendNotification } from './notifications';
 import { recordEvent } from './records';
 
@@ -23,8 +23,14 @@ export function createActivities(deps: ActivityDeps) {
     async computeDeadline(request: DeadlineRequest): Promise<string> {
       return computeDeadline(request);
     },
+    async reviewInstant(request: ReviewInstantRequest): Promise<string> {
+      return reviewInstant(request);
+    },
     async resolveRecipients(request: ResolveRecipientsRequest) {
       return resolveRecipients(request);
+    },
+    async selectPanel(request: SelectPanelRequest) {
+      return selectPanel(request);
     },
     async recordEvent(event: CaseEvent): Promise<void> {
       await recordEvent(deps.db, event);

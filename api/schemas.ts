@@ -7,6 +7,8 @@ export const practitionerSchema = z.object({
   name: text(200),
   email: z.email('must be an email address'),
   agency: text(100).describe('agency id from the partnership directory'),
+  /** The practitioner's own role (for example socialWorker, gp, schoolStaff), where the policy has counterparts. */
+  role: z.string().trim().regex(/^[a-z][a-zA-Z0-9]*$/, 'must be a role id such as socialWorker').optional(),
 });
 
 export const openDisagreementSchema = z
@@ -25,6 +27,10 @@ export const openDisagreementSchema = z
       })
       .strict()
       .default({ childProtectionPlan: false, lookedAfter: false, immediateHarm: false }),
+    /** Whether the child's case is open to the other agency or a new referral, where ladders differ. */
+    caseStatus: z.enum(['open', 'newReferral']).default('open'),
+    /** With immediate harm, a later stage to start at, where the policy allows it. */
+    startAtStage: z.string().trim().min(1).optional(),
   })
   .strict();
 
@@ -44,8 +50,10 @@ export const decisionFormSchema = z.discriminatedUnion(
         .optional()
         .transform((v) => v || undefined)
         .pipe(z.iso.date('must be a date such as 2027-01-31').optional()),
+      outstandingIssues: z.string().trim().max(5_000).optional().transform((v) => v || undefined),
     }),
     z.object({ outcome: z.literal('notResolved'), reasons: text(5_000) }),
+    z.object({ outcome: z.literal('panelConvened'), reasons: z.string().trim().max(5_000).optional().transform((v) => v || undefined) }),
   ],
   { error: 'choose whether the disagreement was resolved' },
 );

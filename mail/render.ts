@@ -1,15 +1,16 @@
 /**
  * Turns a notification into an email: a subject with the case reference and stage, the deadline
- * in words, and the link. Nothing about the child and no description text, by construction: a
- * Notification carries neither.
+ * in words, and the link. Nothing about the child and no free text, by construction: a
+ * Notification carries neither. One template gives the plain-text body; the HTML part is built
+ * from the same paragraphs.
  */
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Notification } from '../shared/events';
 import { describeDeadline } from '../shared/calendar/workingTime';
 
-const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(__dirname, 'templates')), { autoescape: true });
-const plain = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(__dirname, 'templates')), { autoescape: false });
+const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(__dirname, 'templates')), { autoescape: false });
+env.addFilter('dateOnly', (iso: string) => iso.slice(0, 10));
 
 export interface RenderedEmail {
   subject: string;
@@ -25,31 +26,62 @@ export interface RenderContext {
 
 const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   stageInvitation: 'action needed',
-  deadlineReminder: 'deadline passed, action needed',
+  deadlineReminder: 'reminder, action needed',
+  overdueReminder: 'deadline passed, action needed',
   stageNotice: 'for your information',
   immediateHarmAlert: 'immediate harm reported',
+  outcomeNotice: 'outcome recorded',
+  proforma: 'anonymised proforma',
   resolutionConfirmation: 'resolved',
+  reviewDue: 'review date today',
+  dutyAssigned: 'action after the meeting',
+  dutyDue: 'action due',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
-  const deadline = describeDeadline(new Date(n.stage.deadline), n.timeZone, ctx.now);
-  const linkExpiry = n.linkExpiresAt ? describeDeadline(new Date(n.linkExpiresAt), n.timeZone, ctx.now).replace(/^by /, '') : undefined;
-  const reason = n.reason?.kind === 'deadline'
-    ? { ...n.reason, deadlineInWords: describeDeadline(new Date(n.reason.deadline), n.timeZone, ctx.now).replace(/^by /, '') }
-    : n.reason;
-  const reviewDate = n.resolution?.outcome === 'resolved' && n.resolution.reviewDate ? n.resolution.reviewDate : undefined;
-  const view = { n, deadline, linkExpiry, reason, reviewDate, link: ctx.link, caseUrl: ctx.caseUrl, roleLabel };
+  const words = (iso: string) => describeDeadline(new Date(iso), n.timeZone, ctx.now);
+  const bare = (iso: string) => words(iso).replace(/^by /, '');
+  const deadline = words(n.stage.deadline);
+  const reason = n.reason?.kind === 'deadline' ? { ...n.reason, deadlineInWords: bare(n.reason.deadline) } : n.reason;
+  const reviewDate = n.resolution?.outcome === 'resolved' ? n.resolution.reviewDate : undefined;
+  const text = env
+    .render('notification.njk', {
+      n,
+      deadline,
+      linkExpiry: n.linkExpiresAt ? bare(n.linkExpiresAt) : undefined,
+      escalatesAt: n.overdue?.escalatesAt ? words(n.overdue.escalatesAt) : undefined,
+      dutyDue: n.duty ? words(n.duty.due) : undefined,
+      reason,
+      reviewDate,
+      link: ctx.link,
+      caseUrl: ctx.caseUrl,
+      roleLabel,
+      outcomeLabel,
+    })
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   const stageLabel = `stage ${n.stage.number}: ${n.stage.name}`;
+  const withDeadline = n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' || n.kind === 'overdueReminder';
   const subject =
     n.kind === 'resolutionConfirmation'
       ? `${n.reference}: resolved at ${stageLabel}`
-      : `${n.reference}: ${stageLabel} - ${SUBJECT_ACTION[n.kind]}${n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' ? ` ${deadline}` : ''}`;
-  return {
-    subject,
-    text: plain.render('notification.txt.njk', view).replace(/\n{3,}/g, '\n\n').trim() + '\n',
-    html: env.render('notification.html.njk', view),
-  };
+      : `${n.reference}: ${stageLabel} - ${SUBJECT_ACTION[n.kind]}${withDeadline ? ` ${deadline}` : ''}`;
+  return { subject, text: text + '\n', html: toHtml(text, n.reference) };
 }
+
+function toHtml(text: string, title: string): string {
+  const paragraphs = text.split(/\n{2,}/).map((p) => `<p>${linkify(escape(p)).replace(/\n/g, '<br>')}</p>`);
+  return [
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>`,
+    '<body style="font-family: Arial, sans-serif; font-size: 19px; line-height: 1.4; color: #0b0c0c; max-width: 640px">',
+    ...paragraphs,
+    '</body></html>',
+  ].join('\n');
+}
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const linkify = (s: string) => s.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
 
 /** Role ids from packs are camelCase; people read them as words. */
 export function roleLabel(role: string): string {
@@ -58,7 +90,12 @@ export function roleLabel(role: string): string {
     iro: 'independent reviewing officer',
     cpChair: 'child protection chair',
     mash: 'MASH',
+    edt: 'emergency duty team',
     designatedSafeguardingLead: 'designated safeguarding lead',
   };
   return known[role] ?? role.replace(/([A-Z])/g, ' $1').toLowerCase();
+}
+
+export function outcomeLabel(outcome: string): string {
+  return { resolved: 'resolved', notResolved: 'not resolved', panelConvened: 'resolution panel convened' }[outcome] ?? outcome;
 }

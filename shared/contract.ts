@@ -4,7 +4,7 @@
  * workflow code. Message names are camelCase verbs or nouns, identical to their constant names.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { PolicyPack } from './policy/schema';
+import type { CaseStatusName, PolicyPack } from './policy/schema';
 
 export const TASK_QUEUE = 'lscp-disagreements';
 
@@ -15,6 +15,8 @@ export interface Practitioner {
   name: string;
   email: string;
   agencyId: AgencyRef;
+  /** The practitioner's own role (socialWorker, gp, schoolStaff...), for counterpart tables. */
+  role?: string;
 }
 
 export interface CaseFlags {
@@ -34,13 +36,19 @@ export interface DisagreementInput {
   other: Practitioner;
   category: string;
   flags: CaseFlags;
+  /** Open case or new referral, where a pack's ladders depend on it; `open` when not given. */
+  caseStatus?: CaseStatusName;
+  /** With immediate harm, a later stage the raiser chose from those the policy allows. */
+  startAtStage?: string;
 }
 
 export type CaseStatus = 'open' | 'resolved';
 
 export type Outcome =
-  | { outcome: 'resolved'; agreedOutcome: string; agreedPlan?: string; reviewDate?: string }
-  | { outcome: 'notResolved'; reasons: string };
+  | { outcome: 'resolved'; agreedOutcome: string; agreedPlan?: string; reviewDate?: string; outstandingIssues?: string }
+  | { outcome: 'notResolved'; reasons: string }
+  /** Final stage only, where the policy allows it: the chair convenes a resolution panel. */
+  | { outcome: 'panelConvened'; reasons?: string };
 
 export interface RecordOutcomeRequest {
   /** Stage number (1-based) the link was issued for; a stale stage is refused. */
@@ -62,6 +70,9 @@ export interface StageView {
   number: number;
   id: string;
   name: string;
+  isFinal: boolean;
+  /** The final stage's chair may convene a panel here. */
+  panelAllowed: boolean;
   enteredAt: string;
   deadline: string;
   participants: { id: string; name: string; role: string }[];
@@ -74,6 +85,8 @@ export interface CaseState {
   status: CaseStatus;
   stage: StageView | null;
   decisions: RecordedDecision[];
+  /** Fields a resolution must carry under this policy. */
+  resolutionRequires: string[];
 }
 
 export interface DisagreementResult {

@@ -57,6 +57,21 @@ function checkAgainstPolicy(body: OpenDisagreement, pack: PolicyPack): FieldProb
   if (!pack.categories.some((c) => c.id === body.category)) {
     problems.push({ path: 'category', message: `must be one of: ${pack.categories.map((c) => c.id).join(', ')}` });
   }
+  const practitionerRoles = Object.keys(pack.counterparts);
+  for (const side of ['raiser', 'other'] as const) {
+    const role = body[side].role;
+    if (role && practitionerRoles.length > 0 && !practitionerRoles.includes(role)) {
+      problems.push({ path: `${side}.role`, message: `must be one of: ${practitionerRoles.join(', ')}` });
+    }
+  }
+  if (body.startAtStage) {
+    const allowed = pack.immediateHarm?.mayStartAt ?? [];
+    if (!body.flags.immediateHarm) {
+      problems.push({ path: 'startAtStage', message: 'only a case with immediate harm may start at a later stage' });
+    } else if (!allowed.includes(body.startAtStage)) {
+      problems.push({ path: 'startAtStage', message: allowed.length ? `must be one of: ${allowed.join(', ')}` : 'this policy does not let a case start at a later stage' });
+    }
+  }
   if (body.raiser.email.toLowerCase() === body.other.email.toLowerCase()) {
     problems.push({ path: 'other.email', message: 'must be a different person from the raiser' });
   }
@@ -69,8 +84,9 @@ function checkAgainstPolicy(body: OpenDisagreement, pack: PolicyPack): FieldProb
  */
 async function openCase(deps: AppDeps, body: OpenDisagreement, pack: PolicyPack) {
   const now = new Date();
-  const raiser = { name: body.raiser.name, email: body.raiser.email, agencyId: body.raiser.agency };
-  const other = { name: body.other.name, email: body.other.email, agencyId: body.other.agency };
+  const practitioner = (p: OpenDisagreement['raiser']) => ({ name: p.name, email: p.email, agencyId: p.agency, ...(p.role ? { role: p.role } : {}) });
+  const raiser = practitioner(body.raiser);
+  const other = practitioner(body.other);
   for (let attempt = 0; ; attempt++) {
     const reference = newReference(pack.referencePrefix, now);
     try {
@@ -82,9 +98,18 @@ async function openCase(deps: AppDeps, body: OpenDisagreement, pack: PolicyPack)
         );
         await tx.query(
           `INSERT INTO case_events (reference, seq, type, at, actor, detail) VALUES ($1, 0, 'opened', $2, 'raiser.worker.0', $3)`,
-          [reference, now.toISOString(), JSON.stringify({ partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags })],
+          [reference, now.toISOString(), JSON.stringify({ partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags, caseStatus: body.caseStatus, startAtStage: body.startAtStage })],
         );
-        const input: DisagreementInput = { reference, policy: pack, raiser, other, category: body.category, flags: body.flags };
+        const input: DisagreementInput = {
+          reference,
+          policy: pack,
+          raiser,
+          other,
+          category: body.category,
+          flags: body.flags,
+          caseStatus: body.caseStatus,
+          ...(body.startAtStage ? { startAtStage: body.startAtStage } : {}),
+        };
         await deps.temporal.workflow.start(DISAGREEMENT_WORKFLOW, {
           taskQueue: deps.taskQueue ?? TASK_QUEUE,
           workflowId: reference,
@@ -113,7 +138,7 @@ export async function readCase(deps: AppDeps, reference: string) {
   return {
     reference: row.reference,
     status: row.status,
-    policy: { partnership: row.partnership_id, name: pack?.name, version: row.policy_version, stages: pack?.stages.length },
+    policy: { partnership: row.partnership_id, name: pack?.name, title: pack?.policy.title, version: row.policy_version, stages: pack?.stages.length },
     category: row.category,
     flags: row.flags,
     stage: row.current_stage

@@ -42,10 +42,15 @@ export function respondRouter(deps: AppDeps): Router {
       return res.status(403).render('link-problem.njk', { problem: 'csrf', reference: link.claims.reference });
     }
     const form = decisionFormSchema.safeParse(req.body);
-    if (!form.success) {
-      const errors = zodProblems(form.error).map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' }));
-      return res.status(400).render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: req.body, errors });
-    }
+    const problems = form.success ? missingRequired(form.data, link.page.requires) : zodProblems(form.error);
+    const showForm = (status: number, errors: { path: string; message: string }[]) =>
+      res.status(status).render('respond.njk', {
+        ...link.page,
+        csrfToken: generateCsrfToken(req, res),
+        values: req.body,
+        errors: errors.map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' })),
+      });
+    if (!form.success || problems.length > 0) return showForm(400, problems);
     const { reference, stage, recipientId, jti } = link.claims;
     try {
       const recorded = await deps.temporal.workflow.getHandle(reference).executeUpdate(recordOutcome, {
@@ -56,6 +61,7 @@ export function respondRouter(deps: AppDeps): Router {
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
+      if (refusal === Refusal.invalidDecision) return showForm(400, [{ path: 'outcome', message: (error as WorkflowUpdateFailedError).cause?.message ?? 'was refused' }]);
       const state = await currentState(deps, reference);
       const problem: LinkProblem = refusal === Refusal.caseClosed ? 'closed' : refusal === Refusal.staleStage || refusal === Refusal.alreadyDecided ? 'movedOn' : 'invalid';
       res.status(409).render('link-problem.njk', { problem, reference, state, detail: (error as WorkflowUpdateFailedError).cause?.message, roleLabel, decision: lastDecisionFor(state, stage) });
@@ -108,7 +114,9 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
       category: pack?.categories.find((c) => c.id === caseRow?.category)?.label ?? caseRow?.category,
       stage: state.stage!,
       totalStages: pack?.stages.length,
-      isFinal: state.stage!.number === pack?.stages.length,
+      isFinal: state.stage!.isFinal,
+      panelAllowed: state.stage!.panelAllowed,
+      requires: state.resolutionRequires ?? [],
       guidance: pack?.stages[state.stage!.number - 1]?.guidance,
       deadlineInWords: describeDeadline(new Date(state.stage!.deadline), tz, new Date()),
       you: participant ? `${participant.name}, ${roleLabel(participant.role)}` : undefined,
@@ -143,10 +151,20 @@ function refusalOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The partnership's own rules for a resolution (Hull: an agreed plan with a review date). */
+function missingRequired(decision: Outcome, requires: string[]): { path: string; message: string }[] {
+  if (decision.outcome !== 'resolved') return [];
+  return requires
+    .filter((field) => !(decision as Record<string, unknown>)[field])
+    .map((field) => ({ path: field, message: 'is required by this policy' }));
+}
+
 function fieldLabel(path: string): string {
   const labels: Record<string, string> = {
     outcome: 'Outcome:',
+    '': 'Outcome:',
     agreedOutcome: 'The agreed outcome',
+    outstandingIssues: 'How outstanding issues will be pursued',
     agreedPlan: 'The agreed plan',
     reviewDate: 'The review date',
     reasons: 'The reasons',
