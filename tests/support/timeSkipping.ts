@@ -1,0 +1,78 @@
+/**
+ * Whole policies in seconds: Temporal's time-skipping test server (the Java build from Maven
+ * Central, see scripts/test-server) runs weeks of working days while the activities, the SMTP
+ * server, PGlite and the HTTP API stay real.
+ */
+import type { Duration } from '@temporalio/common';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { startMailCatcher } from '../../mail/catcher';
+import { loadPolicyRegistry } from '../../shared/policy/load';
+import { locateTimeSkippingServer } from '../../scripts/test-server/locate';
+import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { searchAttributeRegistrations } from '../../shared/searchAttributes';
+import { temporal } from '@temporalio/proto';
+
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const INDEXED_TYPE = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+} as const;
+import { freshDatabase } from './databases';
+import type { Suite } from './system';
+
+export interface TimeSkippingSuite extends Suite {
+  env: TestWorkflowEnvironment;
+  /** The server's current time. */
+  now(): Promise<Date>;
+  /** Skips forward (timers fire on the way) until the next local wall-clock time, e.g. 23:00 on a Saturday. */
+  skipToLocal(time: string, weekday?: number): Promise<Date>;
+  skip(duration: Duration): Promise<void>;
+}
+
+export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
+  const executable = await locateTimeSkippingServer();
+  const [env, { db, drop }, mail, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : {}),
+    freshDatabase('pglite'),
+    startMailCatcher(0),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  ]);
+  // The test server starts with no custom search attributes; register the workflow's.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(searchAttributeRegistrations).map(([name, type]) => [name, INDEXED_TYPE[type]]),
+    ),
+  });
+  const now = async () => new Date(await env.currentTimeMs());
+  return {
+    env,
+    db,
+    mail,
+    bundle,
+    policies: loadPolicyRegistry(),
+    temporal: env.client,
+    nativeConnection: env.nativeConnection,
+    now,
+    skip: (duration) => env.sleep(duration),
+    async skipToLocal(time, weekday) {
+      const [hour, minute] = time.split(':').map(Number);
+      let target = DateTime.fromJSDate(await now(), { zone: 'Europe/London' }).set({ hour, minute, second: 0, millisecond: 0 });
+      while (target.toMillis() <= (await now()).getTime() + 1000 || (weekday !== undefined && target.weekday !== weekday)) {
+        target = target.plus({ days: 1 }).set({ hour, minute });
+      }
+      await env.sleep(target.toMillis() - (await now()).getTime());
+      return now();
+    },
+    async close() {
+      await mail.close();
+      await drop();
+      await env.teardown();
+    },
+  };
+}
