@@ -29,6 +29,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   deadlineReminder: 'reminder, action needed',
   overdueReminder: 'deadline passed, action needed',
   stageNotice: 'for your information',
+  escalationNotice: 'escalating, for your information',
   immediateHarmAlert: 'immediate harm reported',
   outcomeNotice: 'outcome recorded',
   proforma: 'anonymised proforma',

@@ -58,6 +58,8 @@ export type EscalationReason =
 export type NotificationKind =
   | 'stageInvitation'
   | 'stageNotice'
+  /** Before the case enters a stage, to those the policy tells first. */
+  | 'escalationNotice'
   /** Before the deadline, to the stage's people. */
   | 'deadlineReminder'
   /** After the deadline: the final stage (nowhere to escalate) or a prompt before escalating. */

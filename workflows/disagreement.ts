@@ -174,6 +174,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
 
   for (;;) {
     const stage = stages[stageIndex];
+    if (stage.notifyBefore?.length) await tellBeforeEntry(stage);
     const run = await enterStage(stage, reason);
     const decision = await runStage(run, reason);
     await afterOutcome(run, decision);
@@ -205,6 +206,13 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
       type: 'immediateHarmAlerted',
       detail: { alerted: alerted.map((r) => ({ id: r.id, role: r.role })), startsAtStage: stageIndex + 1 },
     });
+  }
+
+  async function tellBeforeEntry(stage: Stage): Promise<void> {
+    const told = await recipientsOf(stage.notifyBefore);
+    const upcoming: StageSummary = { number: stageIndex + 1, name: stage.name, deadline: now(), isFinal: plan.isFinal(stageIndex) };
+    await Promise.all(told.map((r) => notify('escalationNotice', r, upcoming)));
+    await record({ type: 'notified', stage: stageIndex + 1, detail: { kind: 'beforeEntry', told: told.map((r) => ({ id: r.id, role: r.role })) } });
   }
 
   async function enterStage(stage: Stage, why: EscalationReason): Promise<StageRun> {

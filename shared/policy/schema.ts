@@ -86,6 +86,8 @@ export const stageSchema = z.object({
   participants: z.array(roleRefSchema).min(1),
   /** People told on entry who do not record the outcome. */
   notify: z.array(roleRefSchema).default([]),
+  /** People told before the case enters this stage (Hull: every DSL before the senior managers). */
+  notifyBefore: z.array(roleRefSchema).default([]),
   /** Reminders to the stage's people this long before its deadline (ISO-8601 periods, e.g. P1D). */
   reminders: z.array(z.object({ before: z.iso.duration() })).default([]),
   /**
@@ -222,6 +224,7 @@ export const policyPackSchema = z
     pack.stages.forEach((stage, i) => {
       checkRefs(stage.participants, ['stages', i, 'participants']);
       checkRefs(stage.notify, ['stages', i, 'notify']);
+      checkRefs(stage.notifyBefore, ['stages', i, 'notifyBefore']);
       stage.duties.forEach((duty, j) => checkRefs(duty.owner, ['stages', i, 'duties', j, 'owner']));
     });
     if (pack.immediateHarm) checkRefs(pack.immediateHarm.notify, ['immediateHarm', 'notify']);

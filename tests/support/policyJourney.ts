@@ -41,3 +41,13 @@ export async function events(system: Running, reference: string): Promise<{ type
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Ends a case a test has finished with, by cancelling it: the workflow then ends through a
+ * normal workflow task. (Terminating it under the time-skipping server can leave time locked.)
+ */
+export async function endCase(suite: Suite, reference: string): Promise<void> {
+  const handle = suite.temporal.workflow.getHandle(reference);
+  await handle.cancel();
+  await handle.result().catch(() => undefined);
+}

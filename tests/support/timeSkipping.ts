@@ -23,7 +23,7 @@ const INDEXED_TYPE = {
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 import { freshDatabase } from './databases';
-import type { Suite } from './system';
+import { startSystem, type Running, type Suite } from './system';
 
 export interface TimeSkippingSuite extends Suite {
   env: TestWorkflowEnvironment;
@@ -75,4 +75,23 @@ export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
       await env.teardown();
     },
   };
+}
+
+/** Registers jest hooks: one time-skipping suite per file, a worker and API per test. */
+export function useTimeSkippingSystem(setup?: (suite: TimeSkippingSuite) => void) {
+  const ctx = {} as { suite: TimeSkippingSuite; system: Running };
+  beforeAll(async () => {
+    ctx.suite = await startTimeSkippingSuite();
+    setup?.(ctx.suite);
+  });
+  afterAll(async () => {
+    await ctx.suite?.close();
+  });
+  beforeEach(async () => {
+    ctx.system = await startSystem(ctx.suite);
+  });
+  afterEach(async () => {
+    await ctx.system?.stop();
+  });
+  return ctx;
 }

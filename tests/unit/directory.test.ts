@@ -1,5 +1,6 @@
 import { resolveRecipients, selectPanel } from '../../activities/directory';
 import { loadPolicyRegistry } from '../../shared/policy/load';
+import type { PolicyPack } from '../../shared/policy/schema';
 
 const bromley = loadPolicyRegistry().get('bromley')!;
 const raiser = { name: 'Ann Teacher', email: 'ann@example.org', agencyId: 'hillside-primary' };
@@ -50,7 +51,7 @@ describe('resolving who takes part', () => {
 
 describe('roles that depend on the clock and on the practitioner', () => {
   const calendar = bromley.calendar;
-  const directory = {
+  const directory: PolicyPack['directory'] = {
     partnership: { roles: {} },
     agencies: [
       {

@@ -1,28 +1,16 @@
 /** Bromley's policy as written, with its real timescales, on the time-skipping test server. */
 import { DateTime } from 'luxon';
-import { newCase, startSystem, type Running } from '../../support/system';
-import { startTimeSkippingSuite, type TimeSkippingSuite } from '../../support/timeSkipping';
-import { decide, emailTo, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { newCase } from '../../support/system';
+import { useTimeSkippingSystem } from '../../support/timeSkipping';
+import { decide, emailTo, endCase, events, openCase, recipientsOf } from '../../support/policyJourney';
 
 const london = (iso: string) => DateTime.fromISO(iso, { zone: 'Europe/London' });
 
 describe('the Bromley policy', () => {
-  let suite: TimeSkippingSuite;
-  let system: Running;
-  beforeAll(async () => {
-    suite = await startTimeSkippingSuite();
-  });
-  afterAll(async () => {
-    await suite?.close();
-  });
-  beforeEach(async () => {
-    system = await startSystem(suite);
-  });
-  afterEach(async () => {
-    await system?.stop();
-  });
+  const ctx = useTimeSkippingSystem();
 
   it('is resolved at stage two by the line managers, who are reminded on the review date', async () => {
+    const { suite, system } = ctx;
     const reference = await openCase(system, newCase({ flags: { childProtectionPlan: true, lookedAfter: false, immediateHarm: false } }));
     await decide(await emailTo(suite, 'ann.teacher@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'No agreement.' });
 
@@ -49,6 +37,7 @@ describe('the Bromley policy', () => {
   });
 
   it('escalates through every stage to the BSCP chair by deadlines alone, one working week each', async () => {
+    const { suite, system } = ctx;
     const reference = await openCase(system, newCase());
     await emailTo(suite, 'ann.teacher@example.org', reference, 'stage 1');
     await suite.skip('60 days');
@@ -79,10 +68,11 @@ describe('the Bromley policy', () => {
       expect(deadline.weekday).toBeLessThanOrEqual(5);
       expect(deadline.diff(london(entered.at), 'days').days).toBeGreaterThanOrEqual(5);
     }
-    await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+    await endCase(suite, reference);
   });
 
   it("tells MASH and the raiser's DSL at once when a child is thought to be at immediate harm", async () => {
+    const { suite, system } = ctx;
     const reference = await openCase(system, newCase({ flags: { childProtectionPlan: false, lookedAfter: true, immediateHarm: true } }));
     await emailTo(suite, 'mash@example.org', reference, 'immediate harm reported');
     await emailTo(suite, 'school.deputy@example.org', reference, 'immediate harm reported');
@@ -91,6 +81,6 @@ describe('the Bromley policy', () => {
     await decide(await emailTo(suite, 'bob.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Disagree.' });
     // Looked after: the IRO is notified at stage two.
     await emailTo(suite, 'iro.service@example.org', reference, 'stage 2: Escalate to line manager - for your information');
-    await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+    await endCase(suite, reference);
   });
 });

@@ -5,9 +5,8 @@
  */
 import { join } from 'node:path';
 import { loadPolicyPack } from '../../../shared/policy/load';
-import { startSystem, type Running } from '../../support/system';
-import { startTimeSkippingSuite, type TimeSkippingSuite } from '../../support/timeSkipping';
-import { decide, emailTo, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { useTimeSkippingSystem } from '../../support/timeSkipping';
+import { decide, emailTo, endCase, events, openCase, recipientsOf } from '../../support/policyJourney';
 
 const northshire = loadPolicyPack(join(__dirname, '..', '..', 'fixtures', 'packs', 'northshire.yaml'));
 const body = (category: string) => ({
@@ -20,23 +19,10 @@ const body = (category: string) => ({
 });
 
 describe('a partnership whose policy is not one of the seeds', () => {
-  let suite: TimeSkippingSuite;
-  let system: Running;
-  beforeAll(async () => {
-    suite = await startTimeSkippingSuite();
-    suite.policies.set(northshire.id, northshire);
-  });
-  afterAll(async () => {
-    await suite?.close();
-  });
-  beforeEach(async () => {
-    system = await startSystem(suite);
-  });
-  afterEach(async () => {
-    await system?.stop();
-  });
+  const ctx = useTimeSkippingSystem((suite) => suite.policies.set(northshire.id, northshire));
 
   it('reminds before an hours deadline, prompts at it, and escalates only after the grace period', async () => {
+    const { suite, system } = ctx;
     const reference = await openCase(system, body('threshold'));
     await emailTo(suite, 'ria@northshire.example.org', reference, 'stage 1');
     await suite.skip('20 days');
@@ -59,10 +45,11 @@ describe('a partnership whose policy is not one of the seeds', () => {
     // The partnership hears from the managers' stage onwards.
     expect(recipientsOf(suite, reference, /^stage 1: .*for your information/)).toEqual([]);
     await emailTo(suite, 'nscp@northshire.example.org', reference, /^stage 3: .*for your information/);
-    await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+    await endCase(suite, reference);
   });
 
   it('routes a conference decision to the conference chair, sets the meeting duty, and tells the partnership of the resolution', async () => {
+    const { suite, system } = ctx;
     const reference = await openCase(system, body('conference-decision'));
     await decide(await emailTo(suite, 'sol@northshire.example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Disagree.' });
     await decide(await emailTo(suite, 'conference.chair@northshire.example.org', reference, 'stage 2: Conference chair review'), {

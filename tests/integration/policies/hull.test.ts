@@ -1,0 +1,83 @@
+/** Hull's guidance as written: counterparts, DSLs told before the senior managers, the proforma from the board stage. */
+import { useTimeSkippingSystem } from '../../support/timeSkipping';
+import { decide, emailTo, endCase, events, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+
+const hullCase = (overrides: Record<string, unknown> = {}) => ({
+  partnership: 'hull',
+  raiser: { name: 'Gina GP', email: 'gina.gp@example.org', agency: 'city-health-care-partnership', role: 'gp' },
+  other: { name: 'Sid Social-Worker', email: 'sid.sw@example.org', agency: 'hull-childrens-social-care', role: 'socialWorker' },
+  childReference: 'NHS-943 476 5919',
+  category: Object.keys({ 'eligibility-threshold': 1 })[0],
+  description: 'GP believes the family meets the threshold; social care disagrees.',
+  ...overrides,
+});
+
+describe('the Hull policy', () => {
+  const ctx = useTimeSkippingSystem((suite) => {
+    const hull = suite.policies.get('hull')!;
+    hullCategory = hull.categories[0].id;
+  });
+  let hullCategory = '';
+
+  it('takes each practitioner to their counterpart and, resolved at stage two, requires an agreed plan with a review date', async () => {
+    const { suite, system } = ctx;
+    const reference = await openCase(system, hullCase({ category: hullCategory }));
+    await decide(await emailTo(suite, 'sid.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Threshold not met in our view.' });
+
+    // Section 5's counterparts: the GP's named doctor, the social worker's team manager.
+    const doctor = await emailTo(suite, 'chcp.named.gp@example.org', reference, 'stage 2');
+    await emailTo(suite, 'hull.csc.team.manager@example.org', reference, 'stage 2');
+
+    // An agreed plan must be confirmed in writing with a date for review.
+    const { openLink, linkIn } = await import('../../support/system');
+    const page = await openLink(linkIn(doctor));
+    const refused = await page.submit({ outcome: 'resolved', agreedOutcome: 'Agreed to assess.' });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('The agreed plan is required by this policy');
+    expect(refused.html).toContain('The review date is required by this policy');
+
+    const accepted = await page.submit({ outcome: 'resolved', agreedOutcome: 'Agreed to assess.', agreedPlan: 'Single assessment within 10 days.', reviewDate: '2027-03-01' });
+    expect(accepted.status).toBe(200);
+    await emailTo(suite, 'gina.gp@example.org', reference, 'resolved at stage 2');
+    // Before the board stage no proforma goes to the board.
+    expect(recipientsOf(suite, reference, /proforma/)).toEqual([]);
+    await endCase(suite, reference);
+  });
+
+  it('escalates by deadlines alone to mediation, telling every DSL before the senior managers and sending the board an anonymised proforma', async () => {
+    const { suite, system } = ctx;
+    const body = hullCase({ category: hullCategory });
+    const reference = await openCase(system, body);
+    await emailTo(suite, 'gina.gp@example.org', reference, 'stage 1');
+    await suite.skip('60 days');
+    await emailTo(suite, 'hscb.chair@example.org', reference, /^stage 6: .* - deadline passed/);
+
+    const invited = (stage: number) => recipientsOf(suite, reference, new RegExp(`^stage ${stage}: .* - action needed`));
+    expect(invited(2)).toEqual(['chcp.named.gp@example.org', 'hull.csc.team.manager@example.org']);
+    expect(invited(3)).toEqual(['chcp.service.manager@example.org', 'hull.csc.service.manager@example.org']);
+    expect(invited(4)).toEqual(['chcp.safeguarding.lead@example.org', 'hull.csc.ahos@example.org']);
+    expect(invited(5)).toEqual(['chcp.board@example.org', 'hull.csc.director@example.org']);
+    expect(invited(6)).toEqual(['hscb.chair@example.org']);
+
+    // Every organisation's DSL is told before the case reaches the senior managers.
+    expect(recipientsOf(suite, reference, /^stage 3: .* - escalating/)).toEqual(['chcp.safeguarding.lead@example.org', 'hull.csc.safeguarding@example.org']);
+    const history = await events(system, reference);
+    const toldBefore = history.findIndex((e) => e.type === 'notified' && e.detail.kind === 'beforeEntry');
+    const enteredThree = history.findIndex((e) => e.type === 'stageEntered' && e.stage === 3);
+    expect(toldBefore).toBeGreaterThan(-1);
+    expect(toldBefore).toBeLessThan(enteredThree);
+
+    // The anonymised proforma goes to the board from stage 4 (board members) on, not before.
+    const proformas = mailFor(suite, reference).filter((m) => /proforma/.test(m.subject));
+    expect(proformas.map((m) => [m.to, m.subject.match(/^stage (\d)/)![1]])).toEqual([
+      ['hscb@example.org', '5'],
+      ['hscb@example.org', '6'],
+    ]);
+    const proforma = suite.mail.messages().find((m) => m.subject.startsWith(`${reference}: stage 6`) && /proforma/.test(m.subject))!;
+    for (const identifying of [body.childReference, body.description, body.raiser.name, body.other.name, body.raiser.email, body.other.email, 'Gina', 'Sid']) {
+      expect(proforma.text + proforma.html).not.toContain(identifying);
+    }
+    expect(proforma.text).toContain('Stage 5: ');
+    await endCase(suite, reference);
+  });
+});
