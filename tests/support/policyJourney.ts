@@ -1,6 +1,7 @@
 /** Helpers for driving a case through a policy over HTTP and reading who was emailed. */
 import type { CaughtMessage } from '../../mail/catcher';
 import { linkIn, openLink, type Running, type Suite } from './system';
+import { settleAndCancel } from './timeSkipping';
 
 export async function openCase(system: Running, body: Record<string, unknown>): Promise<string> {
   const res = await system.postJson('/api/disagreements', body);
@@ -42,12 +43,5 @@ export async function events(system: Running, reference: string): Promise<{ type
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/**
- * Ends a case a test has finished with, by cancelling it: the workflow then ends through a
- * normal workflow task. (Terminating it under the time-skipping server can leave time locked.)
- */
-export async function endCase(suite: Suite, reference: string): Promise<void> {
-  const handle = suite.temporal.workflow.getHandle(reference);
-  await handle.cancel();
-  await handle.result().catch(() => undefined);
-}
+/** Ends a case a test has finished with (see settleAndCancel). */
+export const endCase = (suite: Suite, reference: string) => settleAndCancel(suite, reference);

@@ -79,6 +79,8 @@ export interface Running {
   baseUrl: string;
   taskQueue: string;
   worker: Worker;
+  /** References of the cases opened through this API. */
+  opened: string[];
   /** POSTs JSON and returns status and parsed body. */
   postJson(path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   getJson(path: string): Promise<{ status: number; body: any }>;
@@ -124,15 +126,19 @@ export async function startSystem(suite: Suite): Promise<Running> {
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   publicUrlRef.value = baseUrl;
+  const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${baseUrl}${path}`, init);
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const body = text ? JSON.parse(text) : undefined;
+    if (init?.method === 'POST' && path === '/api/disagreements' && res.status === 201) opened.push(body.reference);
+    return { status: res.status, body, headers: res.headers };
   };
   return {
     baseUrl,
     taskQueue,
     worker,
+    opened,
     postJson: (path, body) =>
       send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
     getJson: (path) => send(path),

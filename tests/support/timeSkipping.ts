@@ -91,7 +91,25 @@ export function useTimeSkippingSystem(setup?: (suite: TimeSkippingSuite) => void
     ctx.system = await startSystem(ctx.suite);
   });
   afterEach(async () => {
+    // A case left running without its worker would hold the test server's clock for the next test.
+    for (const reference of ctx.system?.opened ?? []) await settleAndCancel(ctx.suite, reference);
     await ctx.system?.stop();
   });
   return ctx;
+}
+
+/**
+ * Cancels a case a test has finished with, once no activity of it is in flight: the test server
+ * keeps its clock locked for an activity whose workflow closed under it.
+ */
+export async function settleAndCancel(suite: Suite, reference: string): Promise<void> {
+  const handle = suite.temporal.workflow.getHandle(reference);
+  for (let i = 0; i < 100; i++) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return;
+    if ((description.raw.pendingActivities ?? []).length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.cancel();
+  await handle.result().catch(() => undefined);
 }
