@@ -1,0 +1,49 @@
+/** The generic guidance: four stages with expected outcomes, ending in a referral to the Heads of Safeguarding. */
+import { useTimeSkippingSystem } from '../../support/timeSkipping';
+import { decide, emailTo, events, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+
+const genericCase = () => ({
+  partnership: 'generic',
+  raiser: { name: 'Tia Teacher', email: 'tia.teacher@example.org', agency: 'primary-school' },
+  other: { name: 'Cal Social-Worker', email: 'cal.sw@example.org', agency: 'childrens-social-care' },
+  childReference: 'MC-55512',
+  category: 'referral-threshold',
+  description: 'Referral not considered to meet the threshold for assessment.',
+});
+
+describe('the generic guidance', () => {
+  const ctx = useTimeSkippingSystem();
+  const body = genericCase();
+
+  it('is resolved at stage two by the line managers, the DSLs involved and the partnership told', async () => {
+    const { suite, system } = ctx;
+    const reference = await openCase(system, body);
+    await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
+    const manager = await emailTo(suite, 'school.phase.leader@example.org', reference, /^stage 2: .* - action needed/);
+    expect(manager.text).toContain('Expected outcome: ');
+    await emailTo(suite, 'csc.safeguarding@example.org', reference, /^stage 2: .* - for your information/);
+    await decide(manager, { outcome: 'resolved', agreedOutcome: 'Assessment to be opened.' });
+    await emailTo(suite, 'tia.teacher@example.org', reference, 'resolved at stage 2');
+    // Numbers for the partnership: the anonymised proforma on resolution.
+    const proforma = await emailTo(suite, 'lscp@example.org', reference, /proforma/);
+    expect(proforma.text).not.toContain(body.childReference);
+    expect(proforma.text).not.toContain('Assessment to be opened');
+  });
+
+  it('ends, by deadlines alone, in a referral to the Head of Safeguarding of each agency involved', async () => {
+    const { suite, system } = ctx;
+    const reference = await openCase(system, body);
+    await emailTo(suite, 'tia.teacher@example.org', reference, 'stage 1');
+    await suite.skip('40 days');
+    await emailTo(suite, 'csc.head.safeguarding@example.org', reference, /^stage 4: .* - action needed/);
+    await emailTo(suite, 'trust.safeguarding@example.org', reference, /^stage 4: .* - action needed/);
+
+    expect(recipientsOf(suite, reference, /^stage 2: .* - action needed/)).toEqual(['csc.team.manager@example.org', 'school.phase.leader@example.org']);
+    expect(recipientsOf(suite, reference, /^stage 3: .* - action needed/)).toEqual(['csc.service.manager@example.org', 'school.head@example.org']);
+    expect(recipientsOf(suite, reference, /^stage 4: .* - action needed/)).toEqual(['csc.head.safeguarding@example.org', 'trust.safeguarding@example.org']);
+    expect(mailFor(suite, reference).some((m) => /^stage 5/.test(m.subject))).toBe(false);
+    const history = await events(system, reference);
+    expect(history.filter((e) => e.type === 'escalated').map((e) => e.stage)).toEqual([1, 2, 3]);
+    expect(history.filter((e) => e.type === 'stageEntered').pop()!.detail.name).toMatch(/Head of Safeguarding/);
+  });
+});
