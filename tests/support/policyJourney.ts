@@ -1,4 +1,6 @@
 /** Helpers for driving a case through a policy over HTTP and reading who was emailed. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CaughtMessage } from '../../mail/catcher';
 import { linkIn, openLink, type Running, type Suite } from './system';
 import { settleAndCancel } from './timeSkipping';
@@ -45,3 +47,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Ends a case a test has finished with (see settleAndCancel). */
 export const endCase = (suite: Suite, reference: string) => settleAndCancel(suite, reference);
+
+/**
+ * With RECORD_HISTORIES=1, keeps the case's Temporal history as a replay fixture
+ * (tests/fixtures/histories): the cases of today become the running cases a later change must not break.
+ */
+export async function keepHistory(suite: Suite, reference: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await suite.temporal.workflow.getHandle(reference).fetchHistory();
+  writeFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), JSON.stringify(history));
+}

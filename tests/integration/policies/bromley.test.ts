@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { newCase } from '../../support/system';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const london = (iso: string) => DateTime.fromISO(iso, { zone: 'Europe/London' });
 
@@ -34,6 +34,7 @@ describe('the Bromley policy', () => {
     );
     const reviewed = (await events(system, reference)).find((e) => e.type === 'reviewDateReached')!;
     expect(london(reviewed.at).toISODate()! >= reviewDate).toBe(true);
+    await keepHistory(suite, reference, 'v2-bromley-resolved-review-date');
   });
 
   it('escalates through every stage to the BSCP chair by deadlines alone, one working week each', async () => {

@@ -1,6 +1,6 @@
 /** Chew Stoke's guidelines: five stages, immediate harm starting later, the board manager kept informed, a panel. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 import { linkIn, openLink } from '../../support/system';
 
 const chewCase = (overrides: Record<string, unknown> = {}) => ({
@@ -86,6 +86,8 @@ describe('the Chew Stoke policy', () => {
     await decide(member, { outcome: 'resolved', agreedOutcome: 'Panel decision: referral accepted.', outstandingIssues: 'None.' });
     await emailTo(suite, 'olly.playworker@example.org', reference, 'resolved at stage 6');
     await emailTo(suite, 'lscb.manager@example.org', reference, /outcome recorded/);
+    await suite.temporal.workflow.getHandle(reference).result();
+    await keepHistory(suite, reference, 'v2-chew-stoke-deadlines-panel');
   });
 });
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadPolicyPack } from '../../../shared/policy/load';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const northshire = loadPolicyPack(join(__dirname, '..', '..', 'fixtures', 'packs', 'northshire.yaml'));
 const body = (category: string) => ({
@@ -68,5 +68,6 @@ describe('a partnership whose policy is not one of the seeds', () => {
     await emailTo(suite, 'school.deputy@northshire.example.org', reference, /action due/);
     const types = (await events(system, reference)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['dutyAssigned', 'dutyDue', 'resolved', 'outcomeNotified']));
+    await keepHistory(suite, reference, 'v2-northshire-route-duty-notices');
   });
 });
