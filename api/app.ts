@@ -11,9 +11,10 @@ import type { PolicyPack } from '../shared/policy/schema';
 import { roleLabel } from '../mail/render';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { sendProblem } from './problem';
-import { disagreementsRouter, readCase } from './routes/disagreements';
+import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
-import { referenceSchema } from './schemas';
+import { raiseRouter } from './routes/raise';
+import { casePage } from './casePage';
 
 export interface AppDeps {
   temporal: Client;
@@ -35,7 +36,10 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
   views.addGlobal('roleLabel', roleLabel);
-  views.addFilter('inWords', (iso: string) => (iso ? describeDeadline(new Date(iso), 'Europe/London', new Date()).replace(/^by /, '') : ''));
+  views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
+  views.addFilter('dateTime', (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
+  );
   app.set('view engine', 'njk');
 
   app.use('/assets', express.static(join(GOVUK, 'govuk', 'assets'), { maxAge: '1d' }));
@@ -54,11 +58,17 @@ export function createApp(deps: AppDeps) {
   app.use(disagreementsRouter(deps));
   app.use(respondRouter(deps));
 
+  app.use(raiseRouter(deps));
+
   app.get('/cases/:reference', async (req, res) => {
-    const reference = referenceSchema.safeParse(req.params.reference);
-    const view = reference.success ? await readCase(deps, reference.data) : undefined;
-    if (!view) return res.status(404).render('not-found.njk');
-    res.render('case.njk', { c: view });
+    const page = await casePage(deps, req.params.reference);
+    if (!page) return res.status(404).render('not-found.njk');
+    res.render('case.njk', page);
+  });
+  app.get('/cases/:reference/opened', async (req, res) => {
+    const page = await casePage(deps, req.params.reference);
+    if (!page) return res.status(404).render('not-found.njk');
+    res.render('opened.njk', page);
   });
 
   const catcher = deps.mailCatcher;

@@ -6,7 +6,7 @@
 import { Router, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { doubleCsrf } from 'csrf-csrf';
+import { formProtection } from '../csrf';
 import { Refusal, caseState, recordOutcome, type CaseState, type Outcome } from '../../shared/contract';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { LinkError, type LinkClaims } from '../../shared/links';
@@ -14,19 +14,18 @@ import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema } from '../schemas';
 import { zodProblems } from '../problem';
-import { readCase } from './disagreements';
+import { readCase } from '../cases';
 
 type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
 
 export function respondRouter(deps: AppDeps): Router {
   const router = Router();
-  const { generateCsrfToken, validateRequest } = doubleCsrf({
-    getSecret: () => deps.csrfSecret,
+  const { generateCsrfToken, validateRequest } = formProtection({
+    secret: deps.csrfSecret,
+    secure: deps.publicUrl.startsWith('https:'),
+    cookiePath: '/respond',
     // Binds the form token to this link, so a token from one link cannot post to another.
-    getSessionIdentifier: (req) => String(req.params.token ?? ''),
-    cookieName: 'lscp.csrf',
-    cookieOptions: { sameSite: 'strict', secure: deps.publicUrl.startsWith('https:'), path: '/respond', httpOnly: true },
-    getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
+    boundTo: (req) => String(req.params.token ?? ''),
   });
 
   router.get('/respond/:token', async (req, res) => {
@@ -50,7 +49,14 @@ export function respondRouter(deps: AppDeps): Router {
         values: req.body,
         errors: errors.map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' })),
       });
+    const body = req.body as Record<string, string>;
+    if (body._change === 'yes') return showForm(200, []);
     if (!form.success || problems.length > 0) return showForm(400, problems);
+    // Nothing is recorded until the person has checked their answers: a scanner that submits
+    // the form once does not decide a child's case.
+    if (body._confirm !== 'yes') {
+      return res.render('respond-check.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), decision: form.data, fields: Object.entries(form.data).filter(([, v]) => v !== undefined) });
+    }
     const { reference, stage, recipientId, jti } = link.claims;
     try {
       const recorded = await deps.temporal.workflow.getHandle(reference).executeUpdate(recordOutcome, {

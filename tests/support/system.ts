@@ -166,11 +166,21 @@ export async function openLink(link: string) {
   return {
     status: res.status,
     html,
+    /** Fills in the form and, when the check-your-answers page comes back, confirms it. */
     async submit(fields: Record<string, string>, options: { csrf?: string | null } = {}) {
       const token = options.csrf === undefined ? csrf : options.csrf;
-      const body = new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...fields });
-      const post = await fetch(link, { method: 'POST', body, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
-      return { status: post.status, html: await post.text() };
+      const post = async (form: Record<string, string>, csrfToken: string | null | undefined) => {
+        const res = await fetch(link, {
+          method: 'POST',
+          body: new URLSearchParams({ ...(csrfToken ? { _csrf: csrfToken } : {}), ...form }),
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        });
+        return { status: res.status, html: await res.text() };
+      };
+      const first = await post(fields, token);
+      if (first.status !== 200 || !first.html.includes('name="_confirm"')) return first;
+      const checkToken = first.html.match(/name="_csrf" value="([^"]+)"/)?.[1];
+      return post({ ...fields, _confirm: 'yes' }, checkToken);
     },
   };
 }
@@ -188,3 +198,14 @@ export const newCase = (overrides: Record<string, unknown> = {}) => ({
 
 export const to = (address: string) => (m: CaughtMessage) => m.to.includes(address);
 export const toWithSubject = (address: string, subject: RegExp) => (m: CaughtMessage) => m.to.includes(address) && subject.test(m.subject);
+
+/** Waits until the case's record holds an event of this type (events are written just after emails). */
+export async function waitForEvent(system: Running, reference: string, type: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const { body } = await system.getJson(`/api/disagreements/${reference}`);
+    if (body?.events?.some((e: { type: string }) => e.type === type)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`No ${type} event for ${reference} within ${timeoutMs} ms`);
+}

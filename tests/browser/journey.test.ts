@@ -1,0 +1,136 @@
+/**
+ * The people's journey in real Chromium: raise a disagreement through the form, read the email off
+ * the SMTP server, follow its link, record "not resolved", see the next stage's email arrive,
+ * record "resolved" with a plan and review date, and read the whole timeline on the case page.
+ * Every page passes axe-core with no serious or critical violations; screenshots are kept.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
+import { checkPage, launchBrowser } from '../support/browser';
+
+describe('the pages, in a browser', () => {
+  let suite: Suite;
+  let system: Running;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [suite, browser] = await Promise.all([startSuite('pglite'), launchBrowser()]);
+    system = await startSystem(suite);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    await suite?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage();
+  });
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  it('takes a disagreement from the raise form through both stages to a resolved case with its timeline', async () => {
+    await page.goto(`${system.baseUrl}/raise`);
+    await checkPage(page, '01-choose-partnership');
+    await page.getByLabel('Bromley Safeguarding Children Partnership').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // An empty form gets the GOV.UK error summary and inline errors.
+    await page.getByRole('button', { name: 'Raise the disagreement' }).click();
+    await expectText(page, '.govuk-error-summary', 'There is a problem');
+    await expectText(page, '#raiser-email-error', 'Your email address');
+    await checkPage(page, '02-raise-form-errors');
+
+    const about = page.getByRole('group', { name: 'About you' });
+    await about.getByLabel('Name').fill('Ann Teacher');
+    await about.getByLabel('Work email address').fill('ann.teacher@example.org');
+    await about.getByLabel('Agency').selectOption('hillside-primary');
+    const them = page.getByRole('group', { name: 'The practitioner you disagree with' });
+    await them.getByLabel('Name').fill('Bob Social-Worker');
+    await them.getByLabel('Work email address').fill('bob.sw@example.org');
+    await them.getByLabel('Agency').selectOption('bromley-csc');
+    await page.getByLabel("The child's reference in your agency's system").fill('UPN-B987654321098');
+    await page.getByLabel('Levels of need').check();
+    await page.getByLabel('Describe the disagreement').fill('Children’s social care closed the referral; school believes the threshold is met.');
+    await page.getByLabel('Has a child protection plan').check();
+    await checkPage(page, '03-raise-form-filled');
+    await page.getByRole('button', { name: 'Raise the disagreement' }).click();
+
+    await expectText(page, 'h1', 'Disagreement raised');
+    const reference = (await page.locator('#reference').textContent())!.trim();
+    expect(reference).toMatch(/^BSCP-\d{4}-[0-9A-Z]{6}$/);
+    await checkPage(page, '04-raised-confirmation');
+
+    // Stage 1: the raiser's email, and its link.
+    const invite = await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: stage 1`)));
+    await page.goto(linkIn(invite));
+    await expectText(page, 'h1', 'Record the outcome of stage 1');
+    await expectText(page, '.govuk-summary-list', reference);
+    await checkPage(page, '05-respond-stage-1');
+    await page.getByLabel('Not resolved: escalate to the next stage').check();
+    await page.getByLabel('Why it is not resolved').fill('Social care maintains the threshold is not met.');
+    await page.getByRole('button', { name: 'Record the outcome' }).click();
+    await expectText(page, 'h1', 'Check your answers');
+    await checkPage(page, '06-check-answers-not-resolved');
+    await page.getByRole('button', { name: 'Record the outcome' }).click();
+    await expectText(page, '.govuk-panel__title', 'Outcome recorded');
+    await checkPage(page, '07-outcome-recorded');
+
+    // The used link now says so.
+    await page.goto(linkIn(invite));
+    await expectText(page, 'h1', 'This link has already been used');
+    await checkPage(page, '08-link-already-used');
+
+    // Stage 2: the line manager resolves it with a plan and a review date.
+    const manager = await suite.mail.waitFor(toWithSubject('csc.team.manager@example.org', new RegExp(`${reference}: stage 2`)));
+    await page.goto(linkIn(manager));
+    await expectText(page, 'h1', 'Record the outcome of stage 2');
+    await page.getByLabel('Resolved', { exact: true }).check();
+    await page.getByLabel('Agreed outcome').fill('Strategy discussion within two working days.');
+    await page.getByLabel('Agreed plan (optional)').fill('Team manager convenes it; school attends.');
+    await page.getByLabel('Review date (optional)').fill('2027-01-15');
+    await checkPage(page, '09-respond-stage-2-resolved');
+    await page.getByRole('button', { name: 'Record the outcome' }).click();
+    await expectText(page, '.govuk-summary-list', '2027-01-15');
+    await page.getByRole('button', { name: 'Record the outcome' }).click();
+    await expectText(page, '.govuk-panel__title', 'Outcome recorded');
+
+    await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: resolved at stage 2`)));
+    await waitForEvent(system, reference, 'confirmationSent');
+    await page.goto(`${system.baseUrl}/cases/${reference}`);
+    await expectText(page, 'h1', 'Resolved');
+    const timeline = (await page.locator('#timeline').innerText()).replace(/\s+/g, ' ');
+    for (const entry of [
+      'Disagreement raised',
+      'Entered stage 1: Discuss with the other worker',
+      'Outcome recorded at stage 1: Discuss with the other worker: not resolved',
+      'Reasons: Social care maintains the threshold is not met.',
+      'Escalated from stage 1 to stage 2',
+      'Entered stage 2: Escalate to line manager',
+      'Told for information: child protection chair',
+      'Outcome recorded at stage 2: Escalate to line manager: resolved',
+      'Agreed plan: Team manager convenes it; school attends.',
+      'Review date: 2027-01-15',
+      'Resolved at stage 2',
+      'Written confirmation sent',
+    ]) {
+      expect(timeline).toContain(entry);
+    }
+    await checkPage(page, '10-case-timeline');
+    await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+  });
+
+  it('shows clear pages for a link that is not valid and a page that does not exist', async () => {
+    await page.goto(`${system.baseUrl}/respond/not-a-real-token`);
+    await expectText(page, 'h1', 'This link is not valid');
+    await checkPage(page, '11-link-not-valid');
+    await page.goto(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ`);
+    await expectText(page, 'h1', 'Page not found');
+    await checkPage(page, '12-not-found');
+  });
+});
+
+async function expectText(page: Page, selector: string, text: string) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: 10_000 });
+}

@@ -1,0 +1,49 @@
+/**
+ * Real Chromium (Debian's, driven by playwright-core) for the browser tests, with accessibility
+ * checks by axe-core and a screenshot of every page into test-artifacts/screenshots.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    // The machines' network is closed: keep Chromium from reaching out at start.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe-core on the page and returns the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const violations: AxeViolation[] = await page.evaluate(async () => {
+    // Runs in the page, where axe-core was just injected.
+    const page = globalThis as any;
+    return (await page.axe.run(page.document)).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Screenshot for the CI artefacts, and the accessibility check that every page must pass. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const violations = await seriousViolations(page);
+  if (violations.length > 0) {
+    throw new Error(`${name}: accessibility violations:\n${violations.map((v) => `  ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`).join('\n')}`);
+  }
+}
