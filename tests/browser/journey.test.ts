@@ -5,7 +5,8 @@
  * Every page passes axe-core with no serious or critical violations; screenshots are kept.
  */
 import type { Browser, Page } from 'playwright-core';
-import { linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
+import { createLinkSigner } from '../../shared/links';
+import { LINK_SECRET, linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
 import { checkPage, launchBrowser } from '../support/browser';
 
 describe('the pages, in a browser', () => {
@@ -121,13 +122,18 @@ describe('the pages, in a browser', () => {
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });
 
-  it('shows clear pages for a link that is not valid and a page that does not exist', async () => {
+  it('shows clear pages for a link that has expired, one that is not valid, and a page that does not exist', async () => {
+    const expired = await createLinkSigner(LINK_SECRET).issue({ reference: 'BSCP-2026-AAAAAA', stage: 1, recipientId: 'raiser.worker.0', expiresAt: new Date(Date.now() - 60_000) });
+    const response = await page.goto(`${system.baseUrl}/respond/${expired}`);
+    expect(response?.status()).toBe(410);
+    await expectText(page, 'h1', 'This link has expired');
+    await checkPage(page, '11-link-expired');
     await page.goto(`${system.baseUrl}/respond/not-a-real-token`);
     await expectText(page, 'h1', 'This link is not valid');
-    await checkPage(page, '11-link-not-valid');
+    await checkPage(page, '12-link-not-valid');
     await page.goto(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ`);
     await expectText(page, 'h1', 'Page not found');
-    await checkPage(page, '12-not-found');
+    await checkPage(page, '13-not-found');
   });
 });
 
