@@ -25,7 +25,7 @@ export class TemporalCliNotFound extends Error {
   }
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -11,7 +11,8 @@
  * Pure Node built-ins on purpose: this runs from jest set-up code and plain `tsx`.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isExecutable } from '../temporal-cli';
 import path from 'node:path';
 
 export type LocatedTestServer = { type: 'existing-path'; path: string };
@@ -20,14 +21,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 const fetchScript = path.join(__dirname, 'fetch.sh');
 export const launcherPath = path.join(repoRoot, '.tools', 'test-server', 'temporal-test-server');
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '')

@@ -1,37 +1,13 @@
 /** Stages that run out of time escalate by themselves, on a real dev server's real clock. */
-import { join } from 'node:path';
 import { databaseKinds } from '../support/databases';
-import { newCase, startSuite, startSystem, toWithSubject, type Running, type Suite } from '../support/system';
-
-const QUICK_PACK = join(__dirname, '..', 'fixtures', 'packs', 'quick.yaml');
+import { QUICK_PACK, quickCase, toWithSubject, useSystem } from '../support/system';
 
 describe.each(databaseKinds)('deadlines (%s)', (kind) => {
-  let suite: Suite;
-  let system: Running;
-
-  beforeAll(async () => {
-    suite = await startSuite(kind, [QUICK_PACK]);
-  });
-  afterAll(async () => {
-    await suite?.close();
-  });
-  beforeEach(async () => {
-    system = await startSystem(suite);
-  });
-  afterEach(async () => {
-    await system?.stop();
-  });
+  const ctx = useSystem(kind, [QUICK_PACK]);
 
   it('escalates to line managers when stage one runs out of time, then on to the chair, then reminds the chair', async () => {
-    const opened = await system.postJson(
-      '/api/disagreements',
-      newCase({
-        partnership: 'quick-test',
-        category: 'need-for-action',
-        raiser: { name: 'Sue School', email: 'sue@quick.example.org', agency: 'school' },
-        other: { name: 'Pete Police', email: 'pete@quick.example.org', agency: 'police' },
-      }),
-    );
+    const { suite, system } = ctx;
+    const opened = await system.postJson('/api/disagreements', quickCase());
     expect(opened.status).toBe(201);
     const reference: string = opened.body.reference;
 

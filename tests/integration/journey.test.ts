@@ -5,26 +5,13 @@
 import { Worker } from '@temporalio/worker';
 import { caseState } from '../../shared/contract';
 import { databaseKinds } from '../support/databases';
-import { linkIn, newCase, openLink, startSuite, startSystem, to, toWithSubject, type Running, type Suite } from '../support/system';
+import { linkIn, newCase, openLink, to, toWithSubject, useSystem } from '../support/system';
 
 describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (kind) => {
-  let suite: Suite;
-  let system: Running;
-
-  beforeAll(async () => {
-    suite = await startSuite(kind);
-  });
-  afterAll(async () => {
-    await suite?.close();
-  });
-  beforeEach(async () => {
-    system = await startSystem(suite);
-  });
-  afterEach(async () => {
-    await system?.stop();
-  });
+  const ctx = useSystem(kind);
 
   it('runs from opening through an escalation to a confirmed resolution', async () => {
+    const { suite, system } = ctx;
     const body = newCase({ flags: { childProtectionPlan: true, lookedAfter: false, immediateHarm: false } });
     const opened = await system.postJson('/api/disagreements', body);
     expect(opened.status).toBe(201);
@@ -120,6 +107,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
   });
 
   it('refuses a link that was used, and one for a stage the case has left', async () => {
+    const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
     const raiserLink = linkIn(await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: stage 1`))));
@@ -150,6 +138,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
   });
 
   it('records nothing from a form posted without its CSRF token, or with no choice made', async () => {
+    const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
     const link = linkIn(await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: stage 1`))));
@@ -171,6 +160,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
   });
 
   it('shows a clear page for a tampered or expired link', async () => {
+    const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
     const link = linkIn(await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: stage 1`))));

@@ -6,24 +6,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevServer } from '../../scripts/devServer';
-import { linkIn, newCase, openLink, startSuite, startSystem, toWithSubject } from './system';
+import { QUICK_PACK, linkIn, openLink, quickCase, startSuite, startSystem, toWithSubject } from './system';
 
 async function run() {
   const name = process.argv[2] ?? 'history';
   const { env } = await startDevServer();
   process.env.TEMPORAL_TEST_ADDRESS = env.address;
-  const suite = await startSuite('pglite', [join(__dirname, '..', 'fixtures', 'packs', 'quick.yaml')]);
+  const suite = await startSuite('pglite', [QUICK_PACK]);
   const system = await startSystem(suite);
   try {
-    const opened = await system.postJson(
-      '/api/disagreements',
-      newCase({
-        partnership: 'quick-test',
-        category: 'need-for-action',
-        raiser: { name: 'Sue School', email: 'sue@quick.example.org', agency: 'school' },
-        other: { name: 'Pete Police', email: 'pete@quick.example.org', agency: 'police' },
-      }),
-    );
+    const opened = await system.postJson('/api/disagreements', quickCase());
     const reference: string = opened.body.reference;
     // Stage 1 runs out of time; stage 2 is recorded "not resolved"; the chair resolves stage 3.
     const manager = await suite.mail.waitFor(toWithSubject('deputy@quick.example.org', new RegExp(`${reference}: stage 2`)));

@@ -5,6 +5,7 @@
  * and API.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -209,3 +210,32 @@ export async function waitForEvent(system: Running, reference: string, type: str
   }
   throw new Error(`No ${type} event for ${reference} within ${timeoutMs} ms`);
 }
+
+/** Registers jest hooks: one suite (database, SMTP, bundle) per file, a worker and API per test. */
+export function useSystem(kind: DatabaseKind, extraPacks: string[] = []) {
+  const ctx = {} as { suite: Suite; system: Running };
+  beforeAll(async () => {
+    ctx.suite = await startSuite(kind, extraPacks);
+  });
+  afterAll(async () => {
+    await ctx.suite?.close();
+  });
+  beforeEach(async () => {
+    ctx.system = await startSystem(ctx.suite);
+  });
+  afterEach(async () => {
+    await ctx.system?.stop();
+  });
+  return ctx;
+}
+
+export const QUICK_PACK = join(__dirname, '..', 'fixtures', 'packs', 'quick.yaml');
+
+/** A case under the quick test pack, whose stages last seconds. */
+export const quickCase = () =>
+  newCase({
+    partnership: 'quick-test',
+    category: 'need-for-action',
+    raiser: { name: 'Sue School', email: 'sue@quick.example.org', agency: 'school' },
+    other: { name: 'Pete Police', email: 'pete@quick.example.org', agency: 'police' },
+  });
