@@ -1,18 +1,19 @@
 /** Writes the case's record to PostgreSQL: the event, and the case's current state with it. */
+import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/database';
+import { ChainGap, appendEvent } from '../db/record';
 import type { CaseEvent } from '../shared/events';
 
 export async function recordEvent(db: Database, event: CaseEvent): Promise<void> {
   await db.transaction(async (tx) => {
     // The key (reference, seq) makes a retried or replayed write a no-op.
-    const inserted = await tx.query(
-      `INSERT INTO case_events (reference, seq, type, at, stage, actor, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (reference, seq) DO NOTHING RETURNING seq`,
-      [event.reference, event.seq, event.type, event.at, event.stage ?? null, event.actor ?? null, JSON.stringify(event.detail)],
-    );
+    const appended = await appendEvent(tx, event).catch((error) => {
+      // Retryable: the event before it (from a concurrent part of the workflow) lands first.
+      if (error instanceof ChainGap) throw ApplicationFailure.retryable(error.message, 'ChainGap');
+      throw error;
+    });
     const update = event.caseUpdate;
-    if (inserted.rows.length === 0 || !update) return;
+    if (!appended || !update) return;
     await tx.query(
       `UPDATE cases SET
          status = COALESCE($2, status),

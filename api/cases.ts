@@ -5,6 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DISAGREEMENT_WORKFLOW, TASK_QUEUE, type DisagreementInput } from '../shared/contract';
 import type { PolicyPack } from '../shared/policy/schema';
+import { appendEvent } from '../db/record';
 import type { AppDeps } from './app';
 import { zodProblems, type FieldProblem } from './problem';
 import { newReference } from './reference';
@@ -77,10 +78,14 @@ export async function openCase(deps: AppDeps, body: OpenDisagreement, pack: Poli
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
           [reference, pack.id, pack.policy.version, body.category, JSON.stringify(raiser), JSON.stringify(other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString()],
         );
-        await tx.query(
-          `INSERT INTO case_events (reference, seq, type, at, actor, detail) VALUES ($1, 0, 'opened', $2, 'raiser.worker.0', $3)`,
-          [reference, now.toISOString(), JSON.stringify({ partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags, caseStatus: body.caseStatus, startAtStage: body.startAtStage })],
-        );
+        await appendEvent(tx, {
+          reference,
+          seq: 0,
+          type: 'opened',
+          at: now.toISOString(),
+          actor: 'raiser.worker.0',
+          detail: { partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags, caseStatus: body.caseStatus, startAtStage: body.startAtStage },
+        });
         const input: DisagreementInput = {
           reference,
           policy: pack,

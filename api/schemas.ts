@@ -1,5 +1,6 @@
 /** Every input the API takes, checked with zod; errors name the field and the problem. */
 import { z } from 'zod';
+import type { Outcome } from '../shared/contract';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be ${max} characters or fewer`);
 
@@ -36,6 +37,8 @@ export const openDisagreementSchema = z
 
 export type OpenDisagreement = z.infer<typeof openDisagreementSchema>;
 
+export const lessonKind = z.enum(['trainingNeed', 'commissioningNeed', 'agencyGuidance', 'partnershipGuidance']);
+
 /** The decision form behind an email link. */
 export const decisionFormSchema = z.discriminatedUnion(
   'outcome',
@@ -51,6 +54,9 @@ export const decisionFormSchema = z.discriminatedUnion(
         .transform((v) => v || undefined)
         .pipe(z.iso.date('must be a date such as 2027-01-31').optional()),
       outstandingIssues: z.string().trim().max(5_000).optional().transform((v) => v || undefined),
+      /** Hull's lessons learned: ticked boxes, and notes. */
+      lessons: z.preprocess((v) => (v === undefined || v === '' ? undefined : [v].flat()), z.array(lessonKind).optional()),
+      lessonsNotes: z.string().trim().max(5_000).optional().transform((v) => v || undefined),
     }),
     z.object({ outcome: z.literal('notResolved'), reasons: text(5_000) }),
     z.object({ outcome: z.literal('panelConvened'), reasons: z.string().trim().max(5_000).optional().transform((v) => v || undefined) }),
@@ -61,3 +67,21 @@ export const decisionFormSchema = z.discriminatedUnion(
 export type DecisionForm = z.infer<typeof decisionFormSchema>;
 
 export const referenceSchema = z.string().regex(/^[A-Z]{2,6}-\d{4}-[0-9A-Z]{6}$/, 'is not a case reference');
+
+/** The decision as the workflow takes it: lessons learned gathered into one object. */
+export function toOutcome(form: DecisionForm): Outcome {
+  if (form.outcome !== 'resolved') return form;
+  const { lessons, lessonsNotes, ...rest } = form;
+  if (!lessons?.length && !lessonsNotes) return rest;
+  const ticked = new Set(lessons ?? []);
+  return {
+    ...rest,
+    lessons: {
+      trainingNeed: ticked.has('trainingNeed'),
+      commissioningNeed: ticked.has('commissioningNeed'),
+      agencyGuidance: ticked.has('agencyGuidance'),
+      partnershipGuidance: ticked.has('partnershipGuidance'),
+      ...(lessonsNotes ? { notes: lessonsNotes } : {}),
+    },
+  };
+}

@@ -45,7 +45,15 @@ export interface DisagreementInput {
 export type CaseStatus = 'open' | 'resolved';
 
 export type Outcome =
-  | { outcome: 'resolved'; agreedOutcome: string; agreedPlan?: string; reviewDate?: string; outstandingIssues?: string }
+  | {
+      outcome: 'resolved';
+      agreedOutcome: string;
+      agreedPlan?: string;
+      reviewDate?: string;
+      outstandingIssues?: string;
+      /** Lessons learned for the partnership (Hull's proforma). */
+      lessons?: { trainingNeed: boolean; commissioningNeed: boolean; agencyGuidance: boolean; partnershipGuidance: boolean; notes?: string };
+    }
   | { outcome: 'notResolved'; reasons: string }
   /** Final stage only, where the policy allows it: the chair convenes a resolution panel. */
   | { outcome: 'panelConvened'; reasons?: string };

@@ -7,12 +7,12 @@ import { Router, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { formProtection } from '../csrf';
-import { Refusal, caseState, recordOutcome, type CaseState, type Outcome } from '../../shared/contract';
+import { Refusal, caseState, recordOutcome, type CaseState } from '../../shared/contract';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { LinkError, type LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
-import { decisionFormSchema } from '../schemas';
+import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
 import { readCase } from '../cases';
 
@@ -31,7 +31,7 @@ export function respondRouter(deps: AppDeps): Router {
   router.get('/respond/:token', async (req, res) => {
     const link = await openLink(deps, req.params.token, res);
     if (!link) return;
-    res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, errors: [] });
+    res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
   router.post('/respond/:token', async (req, res) => {
@@ -47,6 +47,7 @@ export function respondRouter(deps: AppDeps): Router {
         ...link.page,
         csrfToken: generateCsrfToken(req, res),
         values: req.body,
+        lessonsTicked: [(req.body as Record<string, unknown>).lessons ?? []].flat(),
         errors: errors.map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' })),
       });
     const body = req.body as Record<string, string>;
@@ -60,7 +61,7 @@ export function respondRouter(deps: AppDeps): Router {
     const { reference, stage, recipientId, jti } = link.claims;
     try {
       const recorded = await deps.temporal.workflow.getHandle(reference).executeUpdate(recordOutcome, {
-        args: [{ stage, recipientId, decision: form.data as Outcome }],
+        args: [{ stage, recipientId, decision: toOutcome(form.data) }],
       });
       await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
       res.render('respond-done.njk', { ...link.page, recorded, roleLabel });
@@ -158,7 +159,7 @@ function refusalOf(error: unknown): string | undefined {
 }
 
 /** The partnership's own rules for a resolution (Hull: an agreed plan with a review date). */
-function missingRequired(decision: Outcome, requires: string[]): { path: string; message: string }[] {
+function missingRequired(decision: DecisionForm, requires: string[]): { path: string; message: string }[] {
   if (decision.outcome !== 'resolved') return [];
   return requires
     .filter((field) => !(decision as Record<string, unknown>)[field])

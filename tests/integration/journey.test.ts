@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import { caseState } from '../../shared/contract';
 import { databaseKinds } from '../support/databases';
-import { linkIn, newCase, openLink, to, toWithSubject, useSystem } from '../support/system';
+import { linkIn, newCase, openLink, to, toWithSubject, useSystem, waitForEvent } from '../support/system';
 
 describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (kind) => {
   const ctx = useSystem(kind);
@@ -59,6 +59,8 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
       agreedOutcome: 'Strategy discussion to be held; section 47 enquiry to start.',
       agreedPlan: 'Team manager convenes strategy discussion within 2 working days.',
       reviewDate: '2027-01-15',
+      lessons: 'trainingNeed',
+      lessonsNotes: 'Threshold training for school DSLs.',
     });
     expect(resolved.status).toBe(200);
     expect(resolved.html).toContain('resolved at stage 2');
@@ -69,6 +71,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
       expect(confirmation.text).toContain('reviewed on 2027-01-15');
     }
 
+    await waitForEvent(system, reference, 'confirmationSent');
     // Resolved, and waiting for the agreed plan's review date to remind the people named.
     const handle = suite.temporal.workflow.getHandle(reference);
     await expect(handle.query(caseState)).resolves.toMatchObject({ status: 'resolved' });
@@ -90,7 +93,14 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
       'confirmationSent',
     ]);
     const decisionEvent = view.body.events.find((e: { type: string; stage: number }) => e.type === 'outcomeRecorded' && e.stage === 2);
-    expect(decisionEvent).toMatchObject({ actor: 'other.lineManager.0', detail: { outcome: 'resolved', reviewDate: '2027-01-15' } });
+    expect(decisionEvent).toMatchObject({
+      actor: 'other.lineManager.0',
+      detail: {
+        outcome: 'resolved',
+        reviewDate: '2027-01-15',
+        lessons: { trainingNeed: true, commissioningNeed: false, agencyGuidance: false, partnershipGuidance: false, notes: 'Threshold training for school DSLs.' },
+      },
+    });
     const inDb = await suite.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_events WHERE reference = $1', [reference]);
     expect(inDb.rows[0].n).toBe(10);
 
@@ -127,6 +137,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     expect(reused.status).toBe(409);
     expect(reused.html).toContain('This link has already been used');
 
+    await suite.mail.waitFor(toWithSubject('school.deputy@example.org', new RegExp(`${reference}: stage 2`)));
     const stale = await openLink(otherLink);
     expect(stale.status).toBe(410);
     expect(stale.html).toContain('This case has moved on');
