@@ -11,6 +11,8 @@ export const CATEGORY = defineSearchAttributeKey('LscpCategory', SearchAttribute
 export const AGENCIES = defineSearchAttributeKey('LscpAgencies', SearchAttributeType.KEYWORD_LIST);
 export const STAGE_DEADLINE = defineSearchAttributeKey('LscpStageDeadline', SearchAttributeType.DATETIME);
 export const IMMEDIATE_HARM = defineSearchAttributeKey('LscpImmediateHarm', SearchAttributeType.BOOL);
+/** At the policy's last stage (the chair, the panel, the Heads of Safeguarding). */
+export const FINAL_STAGE = defineSearchAttributeKey('LscpFinalStage', SearchAttributeType.BOOL);
 
 /** Name and server type of each, for `temporal server start-dev --search-attribute`. */
 export const searchAttributeRegistrations: Record<string, 'Keyword' | 'Int' | 'KeywordList' | 'Datetime' | 'Bool'> = {
@@ -21,4 +23,5 @@ export const searchAttributeRegistrations: Record<string, 'Keyword' | 'Int' | 'K
   [AGENCIES.name]: 'KeywordList',
   [STAGE_DEADLINE.name]: 'Datetime',
   [IMMEDIATE_HARM.name]: 'Bool',
+  [FINAL_STAGE.name]: 'Bool',
 };

@@ -26,7 +26,7 @@ import {
 } from '../shared/contract';
 import type { CaseEvent, EscalationReason, Notification, NotificationKind, Proforma, Recipient, StageSummary } from '../shared/events';
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
-import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
+import { AGENCIES, CATEGORY, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
 import { computeDeadline, recordEvent, resolveRecipients, reviewInstant, selectPanel, sendNotification } from './activityProxies';
 import { StagePlan, categoryLabel } from './plan';
 
@@ -463,6 +463,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
     upsertSearchAttributes([
       { key: STAGE, value: view.number },
       { key: STAGE_DEADLINE, value: new Date(view.deadline) },
+      { key: FINAL_STAGE, value: view.isFinal },
     ]);
   }
 }
