@@ -14,6 +14,8 @@ import { sendProblem } from './problem';
 import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
 import { raiseRouter } from './routes/raise';
+import { dashboardRouter } from './routes/dashboard';
+import { recordsRouter } from './routes/records';
 import { casePage } from './casePage';
 
 export interface AppDeps {
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps) {
   app.use(respondRouter(deps));
 
   app.use(raiseRouter(deps));
+  app.use(dashboardRouter(deps));
+  app.use(recordsRouter(deps));
 
   app.get('/cases/:reference', async (req, res) => {
     const page = await casePage(deps, req.params.reference);

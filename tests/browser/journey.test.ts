@@ -119,6 +119,17 @@ describe('the pages, in a browser', () => {
       expect(timeline).toContain(entry);
     }
     await checkPage(page, '10-case-timeline');
+
+    // The record for the child's file, the anonymised proforma and the partnership's numbers.
+    await page.getByRole('link', { name: "The record for the child's file" }).click();
+    await expectText(page, 'main', 'UPN-B987654321098');
+    await checkPage(page, '14-child-file-record');
+    await page.goto(`${system.baseUrl}/cases/${reference}/proforma`);
+    expect(await page.locator('main').innerText()).not.toContain('UPN-B987654321098');
+    await checkPage(page, '15-anonymised-proforma');
+    await page.goto(`${system.baseUrl}/partnerships/bromley/dashboard`);
+    await expectText(page, 'main', 'Levels of need');
+    await checkPage(page, '16-partnership-dashboard');
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });
 

@@ -1,0 +1,390 @@
+/**
+ * The record of a disagreement for the child's file: who disagreed and about what, each stage it
+ * went through, who took part, what was decided and why, every escalation, how it ended, and the
+ * full timeline. Built from PostgreSQL alone (Temporal's history expires; the child's file must
+ * not), with agency and stage names from the partnership's policy pack.
+ *
+ * This is the identifying record (names, emails, the child's reference, the description). The
+ * anonymised proforma is derived from it in ./proforma.
+ */
+import { z } from 'zod';
+import type { Database } from '../db/database';
+import { describeEvent, type EventRecord, type TimelineEntry } from '../api/timeline';
+import { outcomeLabel, roleLabel } from '../mail/render';
+import type { PolicyPack } from '../shared/policy/schema';
+
+export interface Agency {
+  id: string;
+  /** From the pack's directory; the id when the pack no longer lists the agency. */
+  name: string;
+  /** police, school, health, ...; absent when the pack does not list the agency. */
+  type?: string;
+}
+
+/** One of the two practitioners who disagree. */
+export interface Party {
+  name: string;
+  email: string;
+  agency: Agency;
+  /** The practitioner's own role, where the policy asks for it (Hull's counterparts). */
+  role?: string;
+  roleLabel?: string;
+}
+
+/** Someone who took part, by role: besides the parties, people appear in the record by role only. */
+export interface Participant {
+  role: string;
+  roleLabel: string;
+  /** Whose side they act for; panel members sit for their own agency. */
+  side?: 'raiser' | 'other' | 'partnership' | 'panel';
+  /** The agency (or the partnership) they belong to, by name. */
+  organisation?: string;
+}
+
+export interface Lessons {
+  trainingNeed: boolean;
+  commissioningNeed: boolean;
+  agencyGuidance: boolean;
+  partnershipGuidance: boolean;
+  notes?: string;
+}
+
+/** An outcome recorded at a stage, with the free text that explains it. */
+export interface Decision {
+  stage: number;
+  stageName: string;
+  outcome: string;
+  outcomeLabel: string;
+  by: Participant;
+  at: string;
+  reasons?: string;
+  agreedOutcome?: string;
+  agreedPlan?: string;
+  /** yyyy-mm-dd, as recorded. */
+  reviewDate?: string;
+  outstandingIssues?: string;
+  lessons?: Lessons;
+}
+
+export interface StageVisit {
+  number: number;
+  name: string;
+  enteredAt: string;
+  deadline?: string;
+  /** When the case moved on (escalated, panel convened, resolved); absent while it is here. */
+  leftAt?: string;
+  /** Why the case came to this stage, in words; absent for the first stage of an ordinary case. */
+  enteredBecause?: string;
+  deadlinePassed: boolean;
+  /** The people asked to meet and record the outcome. */
+  participants: Participant[];
+  /** The people told for information. */
+  informed: Participant[];
+  decision?: Decision;
+}
+
+export interface Escalation {
+  fromStage: number;
+  toStage: number;
+  at: string;
+  /** deadline, notResolved or panelConvened (the escalation reasons the workflow records). */
+  kind: string;
+  /** The reason in words, as the timeline gives it. */
+  because: string;
+  /** The free-text reasons recorded with the decision that escalated it, if any. */
+  reasons?: string;
+}
+
+export interface CaseRecord {
+  reference: string;
+  partnership: { id: string; name: string };
+  policy: { name?: string; title?: string; version: string };
+  /** The partnership's time zone, for showing the record's instants. */
+  timeZone: string;
+  status: string;
+  statusLabel: string;
+  openedAt: string;
+  closedAt?: string;
+  childReference: string;
+  category: { id: string; label: string };
+  description: string;
+  flags: { childProtectionPlan: boolean; lookedAfter: boolean; immediateHarm: boolean };
+  /** The flags that are set, in words, for pages and the PDF. */
+  flagLabels: string[];
+  parties: { raiser: Party; other: Party };
+  stages: StageVisit[];
+  escalations: Escalation[];
+  /** The decision that resolved the case: the agreed outcome, plan and review date. */
+  resolution?: Decision;
+  timeline: TimelineEntry[];
+}
+
+export const FLAG_LABELS = {
+  childProtectionPlan: 'Child protection plan',
+  lookedAfter: 'Looked after child',
+  immediateHarm: 'Thought to be at risk of immediate harm',
+} as const;
+
+interface CaseRow {
+  reference: string;
+  partnership_id: string;
+  policy_version: string;
+  category: string;
+  raiser: unknown;
+  other_party: unknown;
+  child_reference: string;
+  description: string;
+  flags: unknown;
+  status: string;
+  opened_at: string | Date;
+  closed_at: string | Date | null;
+}
+
+interface EventRow {
+  seq: number;
+  type: string;
+  at: string | Date;
+  stage: number | null;
+  actor: string | null;
+  detail: unknown;
+}
+
+// The jsonb columns are written by our own code, but old rows outlive code changes: read them
+// through schemas that tolerate missing fields rather than trusting a cast.
+const practitionerSchema = z.object({ name: z.string(), email: z.string(), agencyId: z.string(), role: z.string().optional() });
+const flagsSchema = z
+  .object({ childProtectionPlan: z.boolean().default(false), lookedAfter: z.boolean().default(false), immediateHarm: z.boolean().default(false) })
+  .catch({ childProtectionPlan: false, lookedAfter: false, immediateHarm: false });
+const personSchema = z.object({ id: z.string().optional(), role: z.string(), agencyId: z.string().optional() });
+const optionalText = z.string().optional().catch(undefined);
+const lessonsSchema = z
+  .object({
+    trainingNeed: z.boolean().default(false),
+    commissioningNeed: z.boolean().default(false),
+    agencyGuidance: z.boolean().default(false),
+    partnershipGuidance: z.boolean().default(false),
+    notes: optionalText,
+  })
+  .optional()
+  .catch(undefined);
+const detailSchema = z
+  .object({
+    name: optionalText,
+    deadline: optionalText,
+    toStage: z.number().optional().catch(undefined),
+    role: optionalText,
+    outcome: optionalText,
+    reasons: optionalText,
+    agreedOutcome: optionalText,
+    agreedPlan: optionalText,
+    reviewDate: optionalText,
+    outstandingIssues: optionalText,
+    lessons: lessonsSchema,
+    reason: z.object({ kind: z.string() }).loose().optional().catch(undefined),
+    participants: z.array(personSchema).default([]).catch([]),
+    told: z.array(personSchema).default([]).catch([]),
+  })
+  .catch({ participants: [], told: [] });
+
+/**
+ * Looks the case up and builds its record with `pack` for names; undefined when there is no such
+ * case. A pack for another partnership is ignored (names then fall back to ids) rather than lending
+ * the record the wrong agencies.
+ */
+export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined, reference: string): Promise<CaseRecord | undefined> {
+  const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { rows: eventRows } = await db.query<EventRow>(
+    'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
+    [reference],
+  );
+  const ownPack = pack?.id === row.partnership_id ? pack : undefined;
+  return assemble(row, eventRows, ownPack);
+}
+
+/** The record of a case with its own partnership's pack from the registry. */
+export async function loadCaseRecord(db: Database, policies: Map<string, PolicyPack>, reference: string): Promise<CaseRecord | undefined> {
+  const { rows } = await db.query<{ partnership_id: string }>('SELECT partnership_id FROM cases WHERE reference = $1', [reference]);
+  if (!rows[0]) return undefined;
+  return buildCaseRecord(db, policies.get(rows[0].partnership_id), reference);
+}
+
+function assemble(row: CaseRow, eventRows: EventRow[], pack: PolicyPack | undefined): CaseRecord {
+  const agency = (id: string): Agency => {
+    const found = pack?.directory.agencies.find((a) => a.id === id);
+    return found ? { id, name: found.name, type: found.type } : { id, name: id };
+  };
+  const party = (value: unknown): Party => {
+    const p = practitionerSchema.parse(value);
+    return { name: p.name, email: p.email, agency: agency(p.agencyId), ...(p.role ? { role: p.role, roleLabel: roleLabel(p.role) } : {}) };
+  };
+  const parties = { raiser: party(row.raiser), other: party(row.other_party) };
+  const partnershipName = pack?.name ?? row.partnership_id;
+
+  // Recipient ids say whose side someone is on: raiser.lineManager.0, partnership.cpChair.0,
+  // panel.bromley-csc.0. That is enough to name their organisation without naming them.
+  const participant = (id: string | null | undefined, role: string): Participant => {
+    const [side, second] = (id ?? '').split('.');
+    const base = { role, roleLabel: roleLabel(role) };
+    if (side === 'raiser' || side === 'other') return { ...base, side, organisation: parties[side].agency.name };
+    if (side === 'partnership') return { ...base, side, organisation: partnershipName };
+    if (side === 'panel' && second) return { ...base, side, organisation: agency(second).name };
+    return base;
+  };
+  const people = (list: z.infer<typeof personSchema>[]) => {
+    const seen = new Map<string, Participant>();
+    for (const p of list) {
+      const who = participant(p.id, p.role);
+      seen.set(`${who.role}|${who.organisation ?? ''}`, who);
+    }
+    return [...seen.values()];
+  };
+
+  const events: EventRecord[] = eventRows.map((e) => ({
+    seq: e.seq,
+    type: e.type,
+    at: new Date(e.at).toISOString(),
+    stage: e.stage,
+    actor: e.actor,
+    detail: (e.detail ?? {}) as EventRecord['detail'],
+  }));
+  const details = events.map((e) => detailSchema.parse(e.detail));
+
+  // Stage names as the case met them (a pack may have been revised since), then the pack's.
+  const stageNames = new Map<number, string>();
+  pack?.stages.forEach((s, i) => stageNames.set(i + 1, s.name));
+  events.forEach((e, i) => {
+    if (e.type === 'stageEntered' && e.stage && details[i].name) stageNames.set(e.stage, details[i].name!);
+  });
+  const stageName = (n: number) => stageNames.get(n) ?? `stage ${n}`;
+  const timeline = events.map((e) => describeEvent(e, stageName));
+
+  const stages: StageVisit[] = [];
+  const escalations: Escalation[] = [];
+  const current = (n: number | null) => [...stages].reverse().find((s) => s.number === n);
+  const leave = (n: number | null, at: string) => {
+    const visit = current(n);
+    if (visit && !visit.leftAt) visit.leftAt = at;
+  };
+
+  events.forEach((e, i) => {
+    const d = details[i];
+    switch (e.type) {
+      case 'stageEntered': {
+        // Stages run one at a time: entering one means the last was left, whatever was recorded.
+        const last = stages[stages.length - 1];
+        if (last && !last.leftAt) last.leftAt = e.at;
+        stages.push({
+          number: e.stage ?? stages.length + 1,
+          name: stageName(e.stage ?? stages.length + 1),
+          enteredAt: e.at,
+          ...(d.deadline ? { deadline: d.deadline } : {}),
+          // The timeline's sentence for a stage is "Taking part: ..." and then the reason, if any.
+          ...(timeline[i].lines[1] ? { enteredBecause: timeline[i].lines[1] } : {}),
+          deadlinePassed: false,
+          participants: people(d.participants),
+          informed: [],
+        });
+        break;
+      }
+      case 'notified': {
+        const visit = current(e.stage);
+        if (!visit) break;
+        const known = new Set(visit.informed.map((p) => `${p.role}|${p.organisation ?? ''}`));
+        for (const p of people(d.told)) if (!known.has(`${p.role}|${p.organisation ?? ''}`)) visit.informed.push(p);
+        break;
+      }
+      case 'deadlinePassed': {
+        const visit = current(e.stage);
+        if (visit) visit.deadlinePassed = true;
+        break;
+      }
+      case 'outcomeRecorded': {
+        const visit = current(e.stage);
+        const decision = toDecision(e, d, participant(e.actor, d.role ?? 'unknown'), stageName);
+        if (visit) visit.decision = decision;
+        break;
+      }
+      case 'escalated':
+      case 'panelConvened': {
+        const from = e.stage ?? 0;
+        const decision = current(e.stage)?.decision;
+        const reasonKind = e.type === 'panelConvened' ? 'panelConvened' : (d.reason?.kind ?? 'unknown');
+        escalations.push({
+          fromStage: from,
+          toStage: e.type === 'panelConvened' ? from + 1 : (d.toStage ?? from + 1),
+          at: e.at,
+          kind: reasonKind,
+          because:
+            e.type === 'panelConvened'
+              ? `The ${decision?.by.roleLabel ?? 'chair'} convened a resolution panel.`
+              : (timeline[i].lines[0] ?? 'No reason was recorded.'),
+          // A deadline escalation has no decision behind it; its reasons would belong to another stage.
+          ...(decision?.reasons && reasonKind !== 'deadline' ? { reasons: decision.reasons } : {}),
+        });
+        leave(e.stage, e.at);
+        break;
+      }
+      case 'resolved':
+        leave(e.stage, e.at);
+        break;
+    }
+  });
+
+  const flags = flagsSchema.parse(row.flags);
+  const resolution = [...stages].reverse().find((s) => s.decision?.outcome === 'resolved')?.decision;
+  return {
+    reference: row.reference,
+    partnership: { id: row.partnership_id, name: partnershipName },
+    policy: { name: pack?.name, title: pack?.policy.title, version: row.policy_version },
+    timeZone: pack?.calendar.timeZone ?? 'Europe/London',
+    status: row.status,
+    statusLabel: row.status === 'resolved' ? 'Resolved' : row.status === 'open' ? 'Open' : row.status,
+    openedAt: new Date(row.opened_at).toISOString(),
+    ...(row.closed_at ? { closedAt: new Date(row.closed_at).toISOString() } : {}),
+    childReference: row.child_reference,
+    category: { id: row.category, label: pack?.categories.find((c) => c.id === row.category)?.label ?? row.category },
+    description: row.description,
+    flags,
+    flagLabels: (Object.keys(FLAG_LABELS) as (keyof typeof FLAG_LABELS)[]).filter((f) => flags[f]).map((f) => FLAG_LABELS[f]),
+    parties,
+    stages,
+    escalations,
+    ...(resolution ? { resolution } : {}),
+    timeline,
+  };
+}
+
+function toDecision(e: EventRecord, d: z.infer<typeof detailSchema>, by: Participant, stageName: (n: number) => string): Decision {
+  const stage = e.stage ?? 0;
+  const outcome = d.outcome ?? 'unknown';
+  const text = { reasons: d.reasons, agreedOutcome: d.agreedOutcome, agreedPlan: d.agreedPlan, reviewDate: d.reviewDate, outstandingIssues: d.outstandingIssues };
+  return {
+    stage,
+    stageName: stageName(stage),
+    outcome,
+    outcomeLabel: outcomeLabel(outcome),
+    by,
+    at: e.at,
+    // Only the fields that were filled in, so pages and PDFs can list what is there.
+    ...Object.fromEntries(Object.entries(text).filter(([, v]) => v !== undefined && v.trim() !== '')),
+    ...(d.lessons ? { lessons: d.lessons } : {}),
+  };
+}
+
+/** "2 March 2026, 09:15" in the partnership's zone: how the record and its PDF show instants. */
+export function formatDateTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** A review date (yyyy-mm-dd) as "15 June 2026"; it is a calendar date, so no zone applies. */
+export function formatDate(date: string): string {
+  const parsed = new Date(`${date.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(parsed.getTime()) ? date : new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' }).format(parsed);
+}
+
+/** Who, in words: "line manager, Hillside Primary School". */
+export function describeParticipant(p: Participant): string {
+  return p.organisation ? `${p.roleLabel}, ${p.organisation}` : p.roleLabel;
+}

@@ -1,0 +1,451 @@
+/**
+ * The record for the child's file and the anonymised proforma, from a realistic case written
+ * straight into PGlite. The record must hold everything; the proforma (JSON, page and PDF) must
+ * hold nothing that identifies the child, the family or the practitioners, and still be useful.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import nunjucks from 'nunjucks';
+import type { AppDeps } from '../../api/app';
+import { recordsRouter } from '../../api/routes/records';
+import type { Database } from '../../db/database';
+import { appendEvent } from '../../db/record';
+import { roleLabel } from '../../mail/render';
+import { buildCaseRecord, type CaseRecord } from '../../records/caseRecord';
+import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
+import { buildProforma, type Proforma } from '../../records/proforma';
+import { loadPolicyRegistry } from '../../shared/policy/load';
+import type { PolicyPack } from '../../shared/policy/schema';
+import { freshDatabase } from '../support/databases';
+
+const REFERENCE = 'BSCP-2026-7K3F9Q';
+const CHILD_REFERENCE = 'LCS-448812';
+const RAISER = { name: 'Rachel Okonjo', email: 'rachel.okonjo@hillside-primary.example.org', agencyId: 'hillside-primary' };
+const OTHER = { name: 'Daniel Whitfield', email: 'daniel.whitfield@bromley-csc.example.org', agencyId: 'bromley-csc', role: 'socialWorker' };
+const AGREED_PLAN = 'Assessment to start within 5 working days. Joint home visit to Mrs Kelly Smith at 14 Acacia Avenue. School to send attendance weekly.';
+
+/** Every instant the case's events carry: none of them may appear in the proforma as a date. */
+const T = {
+  opened: '2026-03-02T09:15:00.000Z',
+  stage1: '2026-03-02T09:15:02.000Z',
+  stage1Deadline: '2026-03-09T17:00:00.000Z',
+  notResolved: '2026-03-05T14:40:00.000Z',
+  escalated: '2026-03-05T14:40:05.000Z',
+  stage2: '2026-03-05T14:40:06.000Z',
+  stage2Deadline: '2026-03-12T17:00:00.000Z',
+  resolvedOutcome: '2026-03-11T11:20:00.000Z',
+  resolved: '2026-03-11T11:20:02.000Z',
+};
+const REVIEW_DATE = '2026-06-15';
+
+const lineManagers = [
+  { id: 'raiser.lineManager.0', role: 'lineManager' },
+  { id: 'other.lineManager.0', role: 'lineManager' },
+];
+const resolution = {
+  role: 'lineManager',
+  outcome: 'resolved',
+  agreedOutcome: "Children's social care will open a child and family assessment for Jayden; Rachel Okonjo will share attendance records with Daniel Whitfield.",
+  agreedPlan: AGREED_PLAN,
+  reviewDate: REVIEW_DATE,
+  outstandingIssues: "Jayden's DOB 12/03/2015 is recorded wrongly in one system: Mr Smith to bring the birth certificate; email rachel.okonjo@hillside-primary.example.org when done.",
+  lessons: {
+    trainingNeed: true,
+    commissioningNeed: false,
+    agencyGuidance: true,
+    partnershipGuidance: false,
+    notes: 'Both agencies misread the threshold document. Daniel Whitfield to brief his team; Kelly can be reached on 07700 900123 about the visit.',
+  },
+};
+
+type Row = [type: string, at: string, stage: number | null, actor: string | null, detail: object];
+const EVENTS: Row[] = [
+  ['opened', T.opened, null, 'raiser.worker.0', { partnership: 'bromley', policyVersion: '1.5', category: 'levels-of-need', flags: { childProtectionPlan: true, lookedAfter: false, immediateHarm: false }, caseStatus: 'open' }],
+  ['stageEntered', T.stage1, 1, null, { stageId: 'discuss', name: 'Discuss with the other worker', deadline: T.stage1Deadline, reason: { kind: 'opened' }, participants: [{ id: 'raiser.worker.0', role: 'worker' }, { id: 'other.worker.0', role: 'worker' }] }],
+  [
+    'outcomeRecorded',
+    T.notResolved,
+    1,
+    'other.worker.0',
+    {
+      role: 'worker',
+      outcome: 'notResolved',
+      reasons:
+        'We met on 4 March 2026. Jayden was seen at home by the duty worker and Mrs Kelly Smith says he is fine, so our view is that the threshold is not met. Mrs Smith can be reached on 020 7946 0958; NHS number 943 476 5919.',
+    },
+  ],
+  ['escalated', T.escalated, 1, 'other.worker.0', { toStage: 2, reason: { kind: 'notResolved', fromStage: 1, byRole: 'worker' } }],
+  ['stageEntered', T.stage2, 2, null, { stageId: 'line-managers', name: 'Escalate to line manager', deadline: T.stage2Deadline, reason: { kind: 'notResolved', fromStage: 1, byRole: 'worker' }, participants: lineManagers }],
+  ['notified', T.stage2, 2, null, { kind: 'stageEntered', participants: lineManagers, told: [{ id: 'partnership.cpChair.0', role: 'cpChair' }] }],
+  ['outcomeRecorded', T.resolvedOutcome, 2, 'other.lineManager.0', resolution],
+  ['resolved', T.resolved, 2, 'other.lineManager.0', { ...resolution, lessons: undefined }],
+];
+
+async function insertCase(db: Database) {
+  await db.query(
+    `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags,
+                        status, current_stage, stage_name, stage_deadline, opened_at, closed_at)
+     VALUES ($1, 'bromley', '1.5', 'levels-of-need', $2, $3, $4, $5, $6, 'resolved', 2, 'Escalate to line manager', NULL, $7, $8)`,
+    [
+      REFERENCE,
+      JSON.stringify(RAISER),
+      JSON.stringify(OTHER),
+      CHILD_REFERENCE,
+      'Jayden Smith (DOB 12/03/2015) of 14 Acacia Avenue, Bromley BR1 3AB has missed 14 school days this term. His mother is on 020 7946 0958. School think the threshold for a child in need assessment is met; social care closed the referral.',
+      JSON.stringify({ childProtectionPlan: true, lookedAfter: false, immediateHarm: false }),
+      T.opened,
+      T.resolved,
+    ],
+  );
+  // Through the record's own writer: events are hash-chained, so a bare INSERT is refused.
+  for (const [seq, [type, at, stage, actor, detail]] of EVENTS.entries()) {
+    await appendEvent(db, { reference: REFERENCE, seq, type, at, stage, actor, detail: detail as Record<string, unknown> });
+  }
+}
+
+/**
+ * The text pdfkit wrote, in reading order. With compression off each line is a `[<hex> kern
+ * <hex>] TJ` array of WinAnsi bytes; lines are joined with a space, or with nothing after a
+ * hyphen (pdfkit wraps after hyphens), so wrapped values read whole again.
+ */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const lines: string[] = [];
+  for (const m of raw.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
+    const hex = m[1] !== undefined ? [...m[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]).join('') : m[2];
+    lines.push(Buffer.from(hex, 'hex').toString('latin1'));
+  }
+  return lines.reduce((text, line) => (text === '' ? line : text.endsWith('-') ? text + line : `${text} ${line}`), '').replace(/\s+/g, ' ');
+}
+
+/** The document's Info Title: pdfkit writes it as an indirect string object. */
+function pdfInfoTitle(pdf: Buffer): string | undefined {
+  const raw = pdf.toString('latin1');
+  const ref = /\/Title (\d+) 0 R/.exec(raw)?.[1];
+  return ref ? new RegExp(`\\n${ref} 0 obj\\n\\((.*)\\)\\nendobj`).exec(raw)?.[1] : undefined;
+}
+
+/** Page text without markup, entities decoded, so a value split by tags is still found. */
+const htmlText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
+/** An exact date in the ways people and machines write one. */
+function dateForms(iso: string): string[] {
+  const [y, m, d] = iso.slice(0, 10).split('-');
+  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(new Date(`${iso.slice(0, 10)}T12:00:00Z`));
+  const day = String(Number(d));
+  return [`${y}-${m}-${d}`, `${d}/${m}/${y}`, `${day}/${Number(m)}/${y}`, `${day} ${month} ${y}`, `${d} ${month} ${y}`, `${month} ${day}, ${y}`];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Whole-word, case-insensitive: "Smith" is found in "Smith's" but not in "Smithson". */
+const mentions = (text: string, value: string) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(value)}(?![\\p{L}\\p{N}])`, 'iu').test(text);
+
+/** Everything identifying in the case; the case reference is checked separately (page links carry it). */
+const IDENTIFYING = [
+  CHILD_REFERENCE,
+  RAISER.name,
+  RAISER.email,
+  OTHER.name,
+  OTHER.email,
+  'Rachel',
+  'Okonjo',
+  'Daniel',
+  'Whitfield',
+  'Jayden Smith',
+  'Jayden',
+  'Smith',
+  'Kelly',
+  '12/03/2015',
+  '14 Acacia Avenue',
+  'Acacia',
+  'BR1 3AB',
+  '020 7946 0958',
+  '07700 900123',
+  '943 476 5919',
+  ...[...Object.values(T), REVIEW_DATE, '2026-03-04'].flatMap(dateForms),
+];
+
+function expectNothingIdentifying(text: string, where: string) {
+  const found = IDENTIFYING.filter((value) => mentions(text, value));
+  expect({ where, found }).toEqual({ where, found: [] });
+}
+
+/** The pages the way api/app.ts serves them, with only this router mounted. */
+function pagesApp(deps: AppDeps) {
+  const app = express();
+  const govuk = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
+  const views = nunjucks.configure([join(__dirname, '..', '..', 'api', 'views'), govuk], { autoescape: true, express: app });
+  views.addGlobal('roleLabel', roleLabel);
+  views.addFilter('dateTime', (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
+  );
+  app.set('view engine', 'njk');
+  app.use(recordsRouter(deps));
+  return app;
+}
+
+describe('the record for the child\'s file and the anonymised proforma (pglite)', () => {
+  let db: Database;
+  let drop: () => Promise<void>;
+  let pack: PolicyPack;
+  let server: Server;
+  let base: string;
+  let record: CaseRecord;
+  let proforma: Proforma;
+
+  beforeAll(async () => {
+    ({ db, drop } = await freshDatabase('pglite'));
+    const policies = loadPolicyRegistry();
+    pack = policies.get('bromley')!;
+    await insertCase(db);
+    // Only db and policies are used by these routes.
+    const deps = { db, policies } as unknown as AppDeps;
+    server = pagesApp(deps).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    record = (await buildCaseRecord(db, pack, REFERENCE))!;
+    proforma = buildProforma(record);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await drop?.();
+  });
+
+  describe('the record', () => {
+    it('is undefined for an unknown case', async () => {
+      expect(await buildCaseRecord(db, pack, 'BSCP-2026-ZZZZZZ')).toBeUndefined();
+    });
+
+    it('names the parties, the child, the policy and what it is about', () => {
+      expect(record).toMatchObject({
+        reference: REFERENCE,
+        partnership: { id: 'bromley', name: 'Bromley Safeguarding Children Partnership' },
+        policy: { name: pack.name, title: 'Escalation Policy - Resolving Professional Difference', version: '1.5' },
+        childReference: CHILD_REFERENCE,
+        category: { id: 'levels-of-need', label: 'Levels of need' },
+        flags: { childProtectionPlan: true, lookedAfter: false, immediateHarm: false },
+        flagLabels: ['Child protection plan'],
+        status: 'resolved',
+        statusLabel: 'Resolved',
+        openedAt: T.opened,
+        closedAt: T.resolved,
+        parties: {
+          raiser: { name: RAISER.name, email: RAISER.email, agency: { id: 'hillside-primary', name: 'Hillside Primary School', type: 'school' } },
+          other: { name: OTHER.name, email: OTHER.email, role: 'socialWorker', roleLabel: 'social worker', agency: { id: 'bromley-csc', name: "Bromley Children's Social Care", type: 'family-services' } },
+        },
+      });
+      expect(record.description).toContain('Jayden Smith');
+    });
+
+    it('has each stage with its dates, who took part and what was decided', () => {
+      expect(record.stages).toHaveLength(2);
+      const [discuss, managers] = record.stages;
+      expect(discuss).toMatchObject({
+        number: 1,
+        name: 'Discuss with the other worker',
+        enteredAt: T.stage1,
+        deadline: T.stage1Deadline,
+        leftAt: T.escalated,
+        deadlinePassed: false,
+        participants: [
+          { role: 'worker', roleLabel: 'practitioner', side: 'raiser', organisation: 'Hillside Primary School' },
+          { role: 'worker', roleLabel: 'practitioner', side: 'other', organisation: "Bromley Children's Social Care" },
+        ],
+        decision: { outcome: 'notResolved', outcomeLabel: 'not resolved', at: T.notResolved, by: { role: 'worker', side: 'other' }, reasons: expect.stringContaining('threshold is not met') },
+      });
+      expect(discuss.enteredBecause).toBeUndefined();
+      expect(managers).toMatchObject({
+        number: 2,
+        name: 'Escalate to line manager',
+        enteredAt: T.stage2,
+        deadline: T.stage2Deadline,
+        leftAt: T.resolved,
+        enteredBecause: 'Because the practitioner recorded that stage 1 was not resolved.',
+        participants: [
+          { roleLabel: 'line manager', organisation: 'Hillside Primary School' },
+          { roleLabel: 'line manager', organisation: "Bromley Children's Social Care" },
+        ],
+        informed: [{ roleLabel: 'child protection chair', side: 'partnership', organisation: 'Bromley Safeguarding Children Partnership' }],
+        decision: { outcome: 'resolved', agreedPlan: AGREED_PLAN, reviewDate: REVIEW_DATE, by: { roleLabel: 'line manager', organisation: "Bromley Children's Social Care" } },
+      });
+    });
+
+    it('has the escalation and why, and the resolution with its plan, review date and lessons', () => {
+      expect(record.escalations).toEqual([
+        {
+          fromStage: 1,
+          toStage: 2,
+          at: T.escalated,
+          kind: 'notResolved',
+          because: 'Because the practitioner recorded that stage 1 was not resolved.',
+          reasons: expect.stringContaining('Mrs Kelly Smith'),
+        },
+      ]);
+      expect(record.resolution).toMatchObject({
+        stage: 2,
+        stageName: 'Escalate to line manager',
+        outcome: 'resolved',
+        agreedOutcome: resolution.agreedOutcome,
+        agreedPlan: AGREED_PLAN,
+        reviewDate: REVIEW_DATE,
+        outstandingIssues: resolution.outstandingIssues,
+        lessons: resolution.lessons,
+      });
+    });
+
+    it('has the full timeline in the words of the case page', () => {
+      // The sentences are api/timeline.ts's; only their gist is pinned here.
+      expect(record.timeline.map((t) => t.title)).toEqual([
+        'Disagreement raised',
+        'Entered stage 1: Discuss with the other worker',
+        expect.stringMatching(/^Outcome recorded at stage 1.*not resolved$/),
+        'Escalated from stage 1 to stage 2',
+        'Entered stage 2: Escalate to line manager',
+        expect.stringMatching(/stage 2/),
+        expect.stringMatching(/^Outcome recorded at stage 2.*resolved$/),
+        expect.stringMatching(/^Resolved at stage 2/),
+      ]);
+      expect(record.timeline[6].lines).toContain(`Agreed plan: ${AGREED_PLAN}`);
+      expect(record.timeline.map((t) => t.at)).toEqual(EVENTS.map(([, at]) => at));
+    });
+
+    it('prints to a PDF with the reference, the marking and the agreed plan', async () => {
+      const pdf = await renderRecordPdf(record, { compress: false });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdfInfoTitle(pdf)).toBe(REFERENCE);
+      const text = pdfText(pdf);
+      expect(text).toContain(REFERENCE);
+      expect(text).toContain('OFFICIAL-SENSITIVE');
+      expect(text).toContain(AGREED_PLAN);
+      expect(text).toContain(CHILD_REFERENCE);
+      expect(text).toContain('Timeline');
+      expect(text).toContain('Escalated from stage 1 to stage 2');
+    });
+
+    it('is served as a page and as a PDF download', async () => {
+      const page = await fetch(`${base}/cases/${REFERENCE}/record`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<style media="print">');
+      expect(htmlText(html)).toContain(AGREED_PLAN);
+      expect(html).toContain(RAISER.email);
+      expect(html).toContain(`href="/cases/${REFERENCE}/record.pdf"`);
+
+      for (const path of [`/cases/${REFERENCE}/record.pdf`, `/api/disagreements/${REFERENCE}/record.pdf`]) {
+        const res = await fetch(base + path);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/pdf');
+        expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${REFERENCE}-record.pdf"`);
+        expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+      }
+    });
+  });
+
+  describe('the proforma', () => {
+    it('is checked by a detector that does find what the record holds', async () => {
+      // Without this, a broken pdfText or a mistyped value would make the checks below pass vacuously.
+      const recordText = pdfText(await renderRecordPdf(record, { compress: false }));
+      const found = IDENTIFYING.filter((value) => mentions(recordText, value));
+      expect(found).toEqual(expect.arrayContaining([CHILD_REFERENCE, RAISER.name, OTHER.email, 'Jayden Smith', '12/03/2015', '14 Acacia Avenue', 'BR1 3AB', '020 7946 0958', '2 March 2026', REVIEW_DATE]));
+    });
+
+    it('keeps what the board needs to learn from the case', () => {
+      expect(proforma).toMatchObject({
+        title: 'Resolving inter-agency disagreements proforma',
+        partnership: 'Bromley Safeguarding Children Partnership',
+        policy: { version: '1.5' },
+        agencies: { raiser: { name: 'Hillside Primary School', type: 'school' }, other: { name: "Bromley Children's Social Care", type: 'family-services' } },
+        category: 'Levels of need',
+        flags: { childProtectionPlan: true, lookedAfter: false, immediateHarm: false },
+        raised: 'March 2026',
+        closed: 'March 2026',
+        status: 'resolved',
+        reached: { number: 2, name: 'Escalate to line manager' },
+        stages: [
+          { number: 1, name: 'Discuss with the other worker', entered: 'March 2026', outcome: { outcome: 'notResolved', by: "practitioner, Bromley Children's Social Care" } },
+          { number: 2, name: 'Escalate to line manager', entered: 'March 2026', takingPart: ['line manager, Hillside Primary School', "line manager, Bromley Children's Social Care"], outcome: { outcome: 'resolved' } },
+        ],
+        escalations: [{ fromStage: 1, toStage: 2, month: 'March 2026', because: 'Because the practitioner recorded that stage 1 was not resolved.' }],
+        resolution: { stage: 2, month: 'March 2026', reviewMonth: 'June 2026', by: "line manager, Bromley Children's Social Care" },
+        lessons: { trainingNeed: true, commissioningNeed: false, agencyGuidance: true, partnershipGuidance: false },
+      });
+      // The free text survives, minus the identifying parts.
+      expect(proforma.escalations[0].reasons).toContain('the threshold is not met');
+      expect(proforma.escalations[0].reasons).toContain('Mrs [removed]');
+      expect(proforma.resolution?.agreedPlan).toBe('Assessment to start within 5 working days. Joint home visit to Mrs [removed] at [removed]. School to send attendance weekly.');
+      expect(proforma.lessons?.notes).toContain('misread the threshold document');
+      expect(proforma).not.toHaveProperty('description');
+    });
+
+    it('holds nothing identifying as JSON, from the API too', async () => {
+      const json = JSON.stringify(proforma);
+      expectNothingIdentifying(json, 'proforma object');
+      expect(json).not.toContain(REFERENCE);
+
+      const res = await fetch(`${base}/api/disagreements/${REFERENCE}/proforma`);
+      expect(res.status).toBe(200);
+      const served = await res.text();
+      expect(JSON.parse(served)).toEqual(proforma);
+      expectNothingIdentifying(served, 'proforma JSON');
+      expect(served).not.toContain(REFERENCE);
+    });
+
+    it('holds nothing identifying as a page, and still shows the useful parts', async () => {
+      const res = await fetch(`${base}/cases/${REFERENCE}/proforma`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expectNothingIdentifying(html, 'proforma page HTML');
+      const text = htmlText(html);
+      expectNothingIdentifying(text, 'proforma page text');
+      for (const useful of ['Levels of need', 'Hillside Primary School', "Bromley Children's Social Care", 'Stage 2: Escalate to line manager', 'Training need', 'June 2026']) {
+        expect(text).toContain(useful);
+      }
+      expect(html).toContain('<style media="print">');
+    });
+
+    it('holds nothing identifying as a PDF, and still shows the useful parts', async () => {
+      const pdf = await renderProformaPdf(proforma, { compress: false });
+      const text = pdfText(pdf);
+      expectNothingIdentifying(text, 'proforma PDF text');
+      expect(text).not.toContain(REFERENCE);
+      expect(pdf.toString('latin1')).not.toContain(REFERENCE);
+      for (const useful of ['Resolving inter-agency disagreements proforma', 'Levels of need', 'Hillside Primary School', 'Escalate to line manager', 'Training need', 'New agency guidance']) {
+        expect(text).toContain(useful);
+      }
+
+      const res = await fetch(`${base}/cases/${REFERENCE}/proforma.pdf`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+    });
+  });
+
+  describe('references that do not lead to a case', () => {
+    it('give the not-found page for pages and PDFs', async () => {
+      for (const path of ['/cases/BSCP-2026-ZZZZZZ/record', '/cases/not-a-reference/record', '/cases/BSCP-2026-ZZZZZZ/proforma', '/cases/BSCP-2026-ZZZZZZ/record.pdf', '/cases/BSCP-2026-ZZZZZZ/proforma.pdf']) {
+        const res = await fetch(base + path);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(await res.text()).toContain('Page not found');
+      }
+    });
+
+    it('give problem details under /api: 400 when malformed, 404 when unknown', async () => {
+      for (const suffix of ['proforma', 'record.pdf']) {
+        const malformed = await fetch(`${base}/api/disagreements/not-a-reference/${suffix}`);
+        expect(malformed.status).toBe(400);
+        expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const unknown = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ/${suffix}`);
+        expect(unknown.status).toBe(404);
+        expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(await unknown.json()).toMatchObject({ status: 404, title: 'No such case' });
+      }
+    });
+  });
+});
