@@ -102,6 +102,10 @@ export function describeEvent(e: EventRecord, stageName: (n: number) => string):
       return entry(`Action due: ${d.duty}`);
     case 'reviewDateReached':
       return entry(`Review date reached (${d.reviewDate})`, `Reminded: ${roles(d.told)}.`);
+    case 'linkOpened':
+      return entry(`Link opened for ${stage}`, `By the ${roleLabel((e.actor ?? 'unknown.unknown').split('.')[1] ?? 'unknown')} it was sent to.`);
+    case 'closed':
+      return entry('Case closed');
     default:
       return entry(e.type);
   }

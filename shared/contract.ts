@@ -3,7 +3,7 @@
  * workflow accepts and the shapes that cross the boundary. The API imports this module, never the
  * workflow code. Message names are camelCase verbs or nouns, identical to their constant names.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseStatusName, PolicyPack } from './policy/schema';
 
 export const TASK_QUEUE = 'lscp-disagreements';
@@ -106,6 +106,8 @@ export interface DisagreementResult {
 
 export const recordOutcome = defineUpdate<RecordedDecision, [RecordOutcomeRequest]>('recordOutcome');
 export const caseState = defineQuery<CaseState>('caseState');
+/** Someone opened the page behind their link: kept on the record, changes nothing about the case. */
+export const linkOpened = defineSignal<[{ stage: number; recipientId: string }]>('linkOpened');
 
 /** Names the refusals carry, so the API can tell a stale link from a bad request. */
 export const Refusal = {

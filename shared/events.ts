@@ -131,7 +131,9 @@ export type CaseEventType =
   | 'confirmationSent'
   | 'dutyAssigned'
   | 'dutyDue'
-  | 'reviewDateReached';
+  | 'reviewDateReached'
+  | 'linkOpened'
+  | 'closed';
 
 export interface CaseEvent {
   reference: string;

@@ -16,6 +16,7 @@ import {
 import {
   Refusal,
   caseState,
+  linkOpened,
   recordOutcome,
   type CaseState,
   type DisagreementInput,
@@ -32,6 +33,8 @@ import { StagePlan, categoryLabel } from './plan';
 
 /** Wakes the case on an agreed plan's review date; cases opened before it never wake. */
 const REVIEW_DATE_WAKE = 'review-date-wake';
+/** Records that the case closed; cases that finished before it end without the event. */
+const CLOSED_EVENT = 'closed-event';
 
 /** What the stage loop runs: a stage of the policy, or the resolution panel its chair convened. */
 interface StageRun {
@@ -75,6 +78,10 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
     decisions,
     resolutionRequires: required,
   }));
+
+  setHandler(linkOpened, async ({ stage, recipientId }) => {
+    await record({ type: 'linkOpened', stage, actor: recipientId, detail: {} });
+  });
 
   setHandler(
     recordOutcome,
@@ -443,6 +450,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
     }
     await Promise.all(background);
     await condition(allHandlersFinished);
+    if (patched(CLOSED_EVENT)) await record({ type: 'closed', stage: view.number, detail: { status } });
     return { reference, status: 'resolved', resolvedAtStage: view.number, decision };
   }
 

@@ -7,7 +7,7 @@ import { Router, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { formProtection } from '../csrf';
-import { Refusal, caseState, recordOutcome, type CaseState } from '../../shared/contract';
+import { Refusal, caseState, linkOpened, recordOutcome, type CaseState } from '../../shared/contract';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { LinkError, type LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
@@ -31,6 +31,11 @@ export function respondRouter(deps: AppDeps): Router {
   router.get('/respond/:token', async (req, res) => {
     const link = await openLink(deps, req.params.token, res);
     if (!link) return;
+    // Kept on the record (who opened their link, when); it changes nothing about the case.
+    await deps.temporal.workflow
+      .getHandle(link.claims.reference)
+      .signal(linkOpened, { stage: link.claims.stage, recipientId: link.claims.recipientId })
+      .catch((error: Error) => console.warn(`Could not record that a link of ${link.claims.reference} was opened: ${error.message}`));
     res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
