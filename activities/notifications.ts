@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Notification } from '../shared/events';
 import { renderNotification } from '../mail/render';
+import { VIEW_LINK_DAYS } from '../shared/links';
 import type { ActivityDeps } from './index';
 
 export async function sendNotification(deps: ActivityDeps, n: Notification): Promise<{ sent: boolean }> {
@@ -27,7 +28,9 @@ export async function sendNotification(deps: ActivityDeps, n: Notification): Pro
         expiresAt: new Date(n.linkExpiresAt),
       })}`
     : undefined;
-  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now: new Date() });
+  // The case page is for the people the case involves: their own read-only link to it.
+  const view = await links.issueView({ reference: n.reference, recipientId: n.recipient.id, expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
+  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}?access=${view}`, now: new Date() });
   const messageId = `<${createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@lscp-escalations>`;
   await mailer.send({ to: n.recipient.email, ...email, messageId });
   await db.query('UPDATE notifications SET sent_at = now(), message_id = $2 WHERE key = $1', [n.key, messageId]);

@@ -17,6 +17,7 @@ import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
 import { casePage } from './casePage';
+import { caseAccess, staffOnly } from './access';
 
 export interface AppDeps {
   temporal: Client;
@@ -27,6 +28,8 @@ export interface AppDeps {
   publicUrl: string;
   /** Task queue to start workflows on; tests give each test its own. */
   taskQueue?: string;
+  /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
+  apiKeys: string[];
   /** Present when mail is caught in-process: the /mail page lists it. */
   mailCatcher?: MailCatcher;
 }
@@ -57,6 +60,9 @@ export function createApp(deps: AppDeps) {
   app.use(cookieParser());
 
   app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+  app.use('/api', staffOnly(deps));
+  app.use('/partnerships', staffOnly(deps));
+  app.use('/cases/:reference', caseAccess(deps));
   app.use(disagreementsRouter(deps));
   app.use(respondRouter(deps));
 

@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DISAGREEMENT_WORKFLOW, TASK_QUEUE, type DisagreementInput } from '../shared/contract';
 import type { PolicyPack } from '../shared/policy/schema';
 import { appendEvent } from '../db/record';
+import { VIEW_LINK_DAYS } from '../shared/links';
 import type { AppDeps } from './app';
 import { zodProblems, type FieldProblem } from './problem';
 import { newReference } from './reference';
@@ -103,7 +104,9 @@ export async function openCase(deps: AppDeps, body: OpenDisagreement, pack: Poli
           memo: { reference, partnership: pack.id, policyVersion: pack.policy.version },
         });
       });
-      return { reference };
+      // The raiser's own read-only link to follow the case.
+      const raiserView = await deps.links.issueView({ reference, recipientId: 'raiser.worker.0', expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
+      return { reference, raiserView };
     } catch (error) {
       // A clash of random references is rare; try another.
       if (error instanceof WorkflowExecutionAlreadyStartedError && attempt < 3) continue;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
-import { linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { apiKeysOf, linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
 import { createApp } from './app';
@@ -26,6 +26,7 @@ async function run() {
       links: createLinkSigner(linkSecret),
       csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
       publicUrl: publicUrlOf(settings),
+      apiKeys: apiKeysOf(settings),
     });
     const server = app.listen(settings.PORT, () => console.log(`API listening on ${settings.PORT}`));
     await new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { createMailer } from '../mail/mailer';
-import { linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { apiKeysOf, linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
 import { createWorker } from '../worker/createWorker';
@@ -43,6 +43,7 @@ async function run() {
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const publicUrl = publicUrlOf(settings);
   const linkSecret = linkSecretOf(settings);
+  const apiKeys = apiKeysOf(settings);
 
   let devServer: TestWorkflowEnvironment | undefined;
   let catcher: MailCatcher | undefined;
@@ -89,6 +90,7 @@ async function run() {
       links,
       csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
       publicUrl,
+      apiKeys,
       mailCatcher: catcher,
     });
     httpServer = await new Promise<Server>((resolve) => {
@@ -97,7 +99,8 @@ async function run() {
 
     banner([
       ['Service', `${publicUrl}/`],
-      ['Open a disagreement', `POST ${publicUrl}/api/disagreements`],
+      ['Raise a disagreement', `${publicUrl}/raise`],
+      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer ${settings.API_KEYS ? '<one of API_KEYS>' : apiKeys[0]})`],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
       ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],

@@ -27,6 +27,8 @@ export const settingsSchema = z.object({
   SMTP_PORT: port.default(2525),
   MAIL_FROM: z.string().min(3).default('Safeguarding escalations <escalations@example.org>'),
   LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Comma-separated keys for the JSON API and the dashboards (32+ characters each). */
+  API_KEYS: optionalString,
   DATA_DIR: z.string().default('data'),
   POLICY_DIR: optionalString,
 });
@@ -52,10 +54,22 @@ export const publicUrlOf = (s: Settings) => (s.PUBLIC_URL ?? `http://localhost:$
  */
 export function linkSecretOf(s: Settings): string {
   if (s.LINK_SECRET) return s.LINK_SECRET;
-  if (s.TEMPORAL_ADDRESS && s.DATABASE_URL) {
-    throw new ConfigError('LINK_SECRET must be set (32 or more characters) when running against real services');
+  return generatedSecret(s, 'link-secret', 'LINK_SECRET must be set (32 or more characters) when running against real services');
+}
+
+/** API keys: given, or for embedded runs one generated into the data folder (and shown at start). */
+export function apiKeysOf(s: Settings): string[] {
+  if (s.API_KEYS) {
+    const keys = s.API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+    if (keys.some((k) => k.length < 32)) throw new ConfigError('API_KEYS: each key must be at least 32 characters');
+    return keys;
   }
-  const file = join(s.DATA_DIR, 'link-secret');
+  return [generatedSecret(s, 'api-key', 'API_KEYS must be set when running against real services')];
+}
+
+function generatedSecret(s: Settings, name: string, requiredMessage: string): string {
+  if (s.TEMPORAL_ADDRESS && s.DATABASE_URL) throw new ConfigError(requiredMessage);
+  const file = join(s.DATA_DIR, name);
   if (!existsSync(file)) {
     mkdirSync(s.DATA_DIR, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });

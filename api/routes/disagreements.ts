@@ -18,7 +18,7 @@ export function disagreementsRouter(deps: AppDeps): Router {
       .location(`/api/disagreements/${opened.reference}`)
       .json({
         reference: opened.reference,
-        url: `${deps.publicUrl}/cases/${opened.reference}`,
+        url: `${deps.publicUrl}/cases/${opened.reference}?access=${opened.raiserView}`,
         status: 'open',
         policy: { partnership: pack.id, name: pack.name, title: pack.policy.title, version: pack.policy.version },
       });

@@ -59,8 +59,8 @@ export function raiseRouter(deps: AppDeps): Router {
     if (!validateRequest(req)) return renderForm(req, res.status(403), pack, values, [{ path: '', message: 'Your form had expired. Check your answers and send it again.' }]);
     const checked = validateNewCase(deps, fromForm(pack.id, values));
     if (!checked.ok) return renderForm(req, res.status(400), pack, values, checked.problems);
-    const { reference } = await openCase(deps, checked.body, checked.pack);
-    res.redirect(303, `/cases/${reference}/opened`);
+    const { reference, raiserView } = await openCase(deps, checked.body, checked.pack);
+    res.redirect(303, `/cases/${reference}/opened?access=${raiserView}`);
   });
 
   function renderForm(req: Request, res: Response, pack: PolicyPack, values: Record<string, string>, problems: FieldProblem[]) {

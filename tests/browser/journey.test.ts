@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { createLinkSigner } from '../../shared/links';
-import { LINK_SECRET, linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
+import { API_KEY, LINK_SECRET, linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
 import { checkPage, launchBrowser } from '../support/browser';
 
 describe('the pages, in a browser', () => {
@@ -127,6 +127,7 @@ describe('the pages, in a browser', () => {
     await page.goto(`${system.baseUrl}/cases/${reference}/proforma`);
     expect(await page.locator('main').innerText()).not.toContain('UPN-B987654321098');
     await checkPage(page, '15-anonymised-proforma');
+    await page.setExtraHTTPHeaders({ authorization: `Bearer ${API_KEY}` });
     await page.goto(`${system.baseUrl}/partnerships/bromley/dashboard`);
     await expectText(page, 'main', 'Levels of need');
     await checkPage(page, '16-partnership-dashboard');
@@ -142,7 +143,7 @@ describe('the pages, in a browser', () => {
     await page.goto(`${system.baseUrl}/respond/not-a-real-token`);
     await expectText(page, 'h1', 'This link is not valid');
     await checkPage(page, '12-link-not-valid');
-    await page.goto(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ`);
+    await page.goto(`${system.baseUrl}/no-such-page`);
     await expectText(page, 'h1', 'Page not found');
     await checkPage(page, '13-not-found');
   });

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
-import { LINK_SECRET, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
+import { API_KEY, LINK_SECRET, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
 
 describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => {
   let suite: Suite;
@@ -64,6 +64,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
         links: createLinkSigner(LINK_SECRET),
         csrfSecret: 'test',
         publicUrl: 'http://localhost',
+        apiKeys: [API_KEY],
       });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
@@ -71,7 +72,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
       const before = await caseCount();
       const res = await fetch(`http://127.0.0.1:${port}/api/disagreements`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
         body: JSON.stringify(newCase()),
       });
       expect(res.status).toBe(500);

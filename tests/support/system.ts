@@ -22,6 +22,7 @@ import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
+export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -117,6 +118,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
     policies: suite.policies,
     links,
     csrfSecret: 'test-csrf-secret',
+    apiKeys: [API_KEY],
     get publicUrl() {
       return publicUrlRef.value;
     },
@@ -129,7 +131,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
   publicUrlRef.value = baseUrl;
   const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
-    const res = await fetch(`${baseUrl}${path}`, init);
+    const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init?.headers as Record<string, string>) } });
     const text = await res.text();
     const body = text ? JSON.parse(text) : undefined;
     if (init?.method === 'POST' && path === '/api/disagreements' && res.status === 201) opened.push(body.reference);

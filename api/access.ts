@@ -1,0 +1,70 @@
+/**
+ * Who may read what. A case's pages are for the people the case involves, through the read-only
+ * link in their email (kept in a cookie scoped to that case, so it leaves the address bar at once);
+ * the JSON API and the partnership's dashboard are for staff and agency systems holding an API key
+ * (`Authorization: Bearer <key>`, or a browser's basic-auth prompt with the key as the password).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { LinkError } from '../shared/links';
+import type { AppDeps } from './app';
+import { sendProblem } from './problem';
+
+const VIEW_COOKIE = 'lscp.view';
+
+export function hasStaffKey(deps: Pick<AppDeps, 'apiKeys'>, req: Request): boolean {
+  const header = req.get('authorization') ?? '';
+  const [scheme, value = ''] = header.split(' ');
+  let presented = '';
+  if (scheme === 'Bearer') presented = value;
+  if (scheme === 'Basic') presented = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
+  if (!presented) return false;
+  const given = Buffer.from(presented);
+  return deps.apiKeys.some((key) => {
+    const expected = Buffer.from(key);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+export function staffOnly(deps: AppDeps): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (hasStaffKey(deps, req)) return next();
+    if (req.originalUrl.startsWith('/api/')) {
+      res.set('WWW-Authenticate', 'Bearer');
+      return sendProblem(res, 401, 'An API key is needed', 'Send it as Authorization: Bearer <key>.');
+    }
+    res.set('WWW-Authenticate', 'Basic realm="Partnership staff", charset="UTF-8"');
+    res.status(401).render('access-needed.njk', { staff: true });
+  };
+}
+
+export function caseAccess(deps: AppDeps): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const reference = String(req.params.reference ?? '');
+    const access = typeof req.query.access === 'string' ? req.query.access : undefined;
+    if (access) {
+      try {
+        const view = await deps.links.verifyView(access);
+        if (view.reference !== reference) return res.status(403).render('access-needed.njk', {});
+        res.cookie(VIEW_COOKIE, access, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: deps.publicUrl.startsWith('https:'),
+          path: `/cases/${reference}`,
+        });
+        // Straight back without the token in the address, the history or a referrer.
+        return res.redirect(303, req.originalUrl.split('?')[0]);
+      } catch (error) {
+        if (!(error instanceof LinkError)) throw error;
+        return res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
+      }
+    }
+    const cookie = (req.cookies as Record<string, string> | undefined)?.[VIEW_COOKIE];
+    if (cookie) {
+      const view = await deps.links.verifyView(cookie).catch(() => undefined);
+      if (view?.reference === reference) return next();
+    }
+    if (hasStaffKey(deps, req)) return next();
+    res.status(403).render('access-needed.njk', {});
+  };
+}

@@ -1,0 +1,50 @@
+/** A case's pages are for the people it involves, through their own link; the API and dashboards need a key. */
+import { API_KEY, newCase, useSystem } from '../support/system';
+
+describe('who may read what', () => {
+  const ctx = useSystem('pglite');
+
+  it('asks for an API key on the JSON API and the dashboards, and writes nothing without one', async () => {
+    const { suite, system } = ctx;
+    const count = async () => (await suite.db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases')).rows[0].n;
+    const before = await count();
+    const anonymous = await fetch(`${system.baseUrl}/api/disagreements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newCase()) });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await count()).toBe(before);
+    const wrongKey = await fetch(`${system.baseUrl}/api/partnerships/bromley/stats`, { headers: { authorization: 'Bearer not-the-key' } });
+    expect(wrongKey.status).toBe(401);
+
+    const dashboard = await fetch(`${system.baseUrl}/partnerships/bromley/dashboard`);
+    expect(dashboard.status).toBe(401);
+    expect(dashboard.headers.get('www-authenticate')).toMatch(/^Basic/);
+    const signedIn = await fetch(`${system.baseUrl}/partnerships/bromley/dashboard`, { headers: { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}` } });
+    expect(signedIn.status).toBe(200);
+  });
+
+  it('shows a case only through a link for that case, which it moves out of the address into a cookie', async () => {
+    const { suite, system } = ctx;
+    const first = await system.postJson('/api/disagreements', newCase());
+    const second = await system.postJson('/api/disagreements', newCase());
+    const reference: string = first.body.reference;
+
+    expect((await fetch(`${system.baseUrl}/cases/${reference}`)).status).toBe(403);
+    expect((await fetch(`${system.baseUrl}/cases/${reference}/record.pdf`)).status).toBe(403);
+
+    const viaLink = await fetch(first.body.url, { redirect: 'manual' });
+    expect(viaLink.status).toBe(303);
+    expect(viaLink.headers.get('location')).toBe(`/cases/${reference}`);
+    const cookie = viaLink.headers.getSetCookie()[0];
+    expect(cookie).toMatch(new RegExp(`Path=/cases/${reference}; HttpOnly; SameSite=Lax`));
+    const page = await fetch(`${system.baseUrl}/cases/${reference}/record`, { headers: { cookie: cookie.split(';')[0] } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(newCase().childReference);
+
+    // Another case's link does not open this one.
+    const otherToken = new URL(second.body.url).searchParams.get('access');
+    expect((await fetch(`${system.baseUrl}/cases/${reference}?access=${otherToken}`, { redirect: 'manual' })).status).toBe(403);
+    // Staff with a key can read any case.
+    expect((await fetch(`${system.baseUrl}/cases/${reference}`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(200);
+    for (const r of [reference, second.body.reference]) await suite.temporal.workflow.getHandle(r).terminate('test finished');
+  });
+});
