@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DISAGREEMENT_WORKFLOW, TASK_QUEUE, type DisagreementInput } from '../shared/contract';
 import type { PolicyPack } from '../shared/policy/schema';
-import { appendEvent } from '../db/record';
+import { appendEvent, type StoredEvent } from '../db/record';
 import { VIEW_LINK_DAYS } from '../shared/links';
 import type { AppDeps } from './app';
 import { zodProblems, type FieldProblem } from './problem';
@@ -119,7 +119,7 @@ export async function readCase(deps: AppDeps, reference: string) {
   const { rows } = await deps.db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
   const row = rows[0];
   if (!row) return undefined;
-  const events = await deps.db.query<EventRow>(
+  const events = await deps.db.query<StoredEvent>(
     'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
     [reference],
   );
@@ -155,11 +155,3 @@ export interface CaseRow {
   closed_at: string | Date | null;
 }
 
-interface EventRow {
-  seq: number;
-  type: string;
-  at: string | Date;
-  stage: number | null;
-  actor: string | null;
-  detail: Record<string, unknown>;
-}

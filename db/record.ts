@@ -15,6 +15,16 @@ export interface NewEvent {
   detail: Record<string, unknown>;
 }
 
+/** An event as read back from case_events. */
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  at: string | Date;
+  stage: number | null;
+  actor: string | null;
+  detail: Record<string, unknown>;
+}
+
 export class ChainGap extends Error {
   constructor(readonly reference: string, readonly seq: number) {
     super(`Event ${seq} of ${reference} cannot be chained before event ${seq - 1} is written`);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { Database } from '../db/database';
+import type { StoredEvent } from '../db/record';
 import { describeEvent, type EventRecord, type TimelineEntry } from '../api/timeline';
 import { outcomeLabel, roleLabel } from '../mail/render';
 import type { PolicyPack } from '../shared/policy/schema';
@@ -140,14 +141,6 @@ interface CaseRow {
   closed_at: string | Date | null;
 }
 
-interface EventRow {
-  seq: number;
-  type: string;
-  at: string | Date;
-  stage: number | null;
-  actor: string | null;
-  detail: unknown;
-}
 
 // The jsonb columns are written by our own code, but old rows outlive code changes: read them
 // through schemas that tolerate missing fields rather than trusting a cast.
@@ -195,7 +188,7 @@ export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined
   const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
   const row = rows[0];
   if (!row) return undefined;
-  const { rows: eventRows } = await db.query<EventRow>(
+  const { rows: eventRows } = await db.query<StoredEvent>(
     'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
     [reference],
   );
@@ -210,7 +203,7 @@ export async function loadCaseRecord(db: Database, policies: Map<string, PolicyP
   return buildCaseRecord(db, policies.get(rows[0].partnership_id), reference);
 }
 
-function assemble(row: CaseRow, eventRows: EventRow[], pack: PolicyPack | undefined): CaseRecord {
+function assemble(row: CaseRow, eventRows: StoredEvent[], pack: PolicyPack | undefined): CaseRecord {
   const agency = (id: string): Agency => {
     const found = pack?.directory.agencies.find((a) => a.id === id);
     return found ? { id, name: found.name, type: found.type } : { id, name: id };
