@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Database } from '../db/database';
 import type { MailCatcher } from '../mail/catcher';
 import type { LinkSigner } from '../shared/links';
@@ -18,6 +19,7 @@ import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
 import { casePage } from './casePage';
 import { caseAccess, staffOnly } from './access';
+import { codecRouter } from './codec';
 
 export interface AppDeps {
   temporal: Client;
@@ -28,6 +30,10 @@ export interface AppDeps {
   publicUrl: string;
   /** Task queue to start workflows on; tests give each test its own. */
   taskQueue?: string;
+  /** The payload codec, for the codec endpoint that lets staff read encrypted payloads. */
+  codec?: PayloadCodec;
+  /** Origin of the Temporal UI allowed to call the codec endpoint from a browser. */
+  uiOrigin?: string;
   /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
   apiKeys: string[];
   /** Present when mail is caught in-process: the /mail page lists it. */
@@ -60,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.use(cookieParser());
 
   app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+  if (deps.codec) app.use(codecRouter({ ...deps, codec: deps.codec }));
   app.use('/api', staffOnly(deps));
   app.use('/partnerships', staffOnly(deps));
   app.use('/cases/:reference', caseAccess(deps));

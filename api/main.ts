@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
-import { apiKeysOf, linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
+import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
 import { createApp } from './app';
@@ -15,12 +16,15 @@ async function run() {
   }
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const linkSecret = linkSecretOf(settings);
+  const codec = createEncryptionCodec(payloadKeyOf(settings));
   const db = await openDatabase({ url: settings.DATABASE_URL });
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
     await migrate(db);
     const app = createApp({
-      temporal: new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE }),
+      temporal: new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [codec] } }),
+      codec,
+      uiOrigin: settings.TEMPORAL_UI_URL,
       db,
       policies,
       links: createLinkSigner(linkSecret),

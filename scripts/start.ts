@@ -16,7 +16,8 @@ import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { createMailer } from '../mail/mailer';
-import { apiKeysOf, linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
+import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
 import { createWorker } from '../worker/createWorker';
@@ -44,6 +45,8 @@ async function run() {
   const publicUrl = publicUrlOf(settings);
   const linkSecret = linkSecretOf(settings);
   const apiKeys = apiKeysOf(settings);
+  const codec = createEncryptionCodec(payloadKeyOf(settings));
+  const dataConverter = { payloadCodecs: [codec] };
 
   let devServer: TestWorkflowEnvironment | undefined;
   let catcher: MailCatcher | undefined;
@@ -77,11 +80,11 @@ async function run() {
     const mailer = createMailer(smtpUrl, settings.MAIL_FROM);
 
     const connection = await Connection.connect({ address });
-    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
     const workerConnection = await NativeConnection.connect({ address });
     const links = createLinkSigner(linkSecret);
     const activities = createActivities({ db, mailer, links, publicUrl });
-    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities });
+    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities, dataConverter });
 
     const app = createApp({
       temporal,
@@ -91,6 +94,8 @@ async function run() {
       csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
       publicUrl,
       apiKeys,
+      codec,
+      uiOrigin: settings.TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
       mailCatcher: catcher,
     });
     httpServer = await new Promise<Server>((resolve) => {

@@ -22,11 +22,15 @@ export const settingsSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: optionalString,
+  /** The Temporal UI's origin, allowed to call the codec endpoint from a browser. */
+  TEMPORAL_UI_URL: optionalString,
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
   SMTP_PORT: port.default(2525),
   MAIL_FROM: z.string().min(3).default('Safeguarding escalations <escalations@example.org>'),
   LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Base64 of 32 random bytes: encrypts workflow payloads in Temporal. */
+  PAYLOAD_KEY: optionalString,
   /** Comma-separated keys for the JSON API and the dashboards (32+ characters each). */
   API_KEYS: optionalString,
   DATA_DIR: z.string().default('data'),
@@ -65,6 +69,14 @@ export function apiKeysOf(s: Settings): string[] {
     return keys;
   }
   return [generatedSecret(s, 'api-key', 'API_KEYS must be set when running against real services')];
+}
+
+/** The key that encrypts workflow payloads: every worker and the API must share it. */
+export function payloadKeyOf(s: Settings): Buffer {
+  const text = s.PAYLOAD_KEY ?? generatedSecret(s, 'payload-key', 'PAYLOAD_KEY must be set (base64 of 32 random bytes) when running against real services');
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new ConfigError('PAYLOAD_KEY must be the base64 of exactly 32 bytes');
+  return key;
 }
 
 function generatedSecret(s: Settings, name: string, requiredMessage: string): string {

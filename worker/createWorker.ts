@@ -1,4 +1,5 @@
 /** Builds the worker for the disagreements task queue from a connection and its activities. */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../shared/contract';
@@ -12,14 +13,17 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** A prebuilt bundle (tests bundle once per suite); otherwise the workflows are bundled now. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Encrypts payloads; the API's client must use the same key. */
+  dataConverter?: DataConverter;
 }
 
-export function createWorker({ connection, namespace, activities, taskQueue = TASK_QUEUE, workflowBundle }: WorkerOptions) {
+export function createWorker({ connection, namespace, activities, taskQueue = TASK_QUEUE, workflowBundle, dataConverter }: WorkerOptions) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     activities,
+    dataConverter,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }

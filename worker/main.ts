@@ -4,7 +4,8 @@ import { createActivities } from '../activities';
 import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
 import { createMailer } from '../mail/mailer';
-import { linkSecretOf, publicUrlOf, readSettings } from '../shared/config';
+import { linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
+import { encryptingDataConverter } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { createWorker } from './createWorker';
 
@@ -24,7 +25,12 @@ async function run() {
       links: createLinkSigner(linkSecretOf(settings)),
       publicUrl: publicUrlOf(settings),
     });
-    const worker = await createWorker({ connection, namespace: settings.TEMPORAL_NAMESPACE, activities });
+    const worker = await createWorker({
+      connection,
+      namespace: settings.TEMPORAL_NAMESPACE,
+      activities,
+      dataConverter: encryptingDataConverter(payloadKeyOf(settings)),
+    });
     // Worker.run() stops gracefully on SIGINT/SIGTERM.
     await worker.run();
   } finally {

@@ -1,5 +1,5 @@
 /** A case's pages are for the people it involves, through their own link; the API and dashboards need a key. */
-import { API_KEY, newCase, useSystem } from '../support/system';
+import { API_KEY, codec, newCase, useSystem } from '../support/system';
 
 describe('who may read what', () => {
   const ctx = useSystem('pglite');
@@ -20,6 +20,21 @@ describe('who may read what', () => {
     expect(dashboard.headers.get('www-authenticate')).toMatch(/^Basic/);
     const signedIn = await fetch(`${system.baseUrl}/partnerships/bromley/dashboard`, { headers: { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}` } });
     expect(signedIn.status).toBe(200);
+  });
+
+  it('decodes encrypted payloads at the codec endpoint for staff only', async () => {
+    const { system } = ctx;
+    const [encrypted] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"email":"ann@example.org"}') }]);
+    const body = JSON.stringify({
+      payloads: [{ metadata: { encoding: Buffer.from(encrypted.metadata!.encoding!).toString('base64'), 'encryption-key-id': Buffer.from(encrypted.metadata!['encryption-key-id']!).toString('base64') }, data: Buffer.from(encrypted.data!).toString('base64') }],
+    });
+    const anonymous = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(anonymous.status).toBe(401);
+    const decoded = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'x-namespace': 'default' }, body });
+    expect(decoded.status).toBe(200);
+    const [payload] = ((await decoded.json()) as { payloads: { data: string; metadata: { encoding: string } }[] }).payloads;
+    expect(Buffer.from(payload.data, 'base64').toString()).toBe('{"email":"ann@example.org"}');
+    expect(Buffer.from(payload.metadata.encoding, 'base64').toString()).toBe('json/plain');
   });
 
   it('shows a case only through a link for that case, which it moves out of the address into a cookie', async () => {

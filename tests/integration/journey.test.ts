@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import { caseState } from '../../shared/contract';
 import { databaseKinds } from '../support/databases';
-import { linkIn, newCase, openLink, to, toWithSubject, useSystem, waitForEvent } from '../support/system';
+import { codec, linkIn, newCase, openLink, to, toWithSubject, useSystem, waitForEvent } from '../support/system';
 
 describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (kind) => {
   const ctx = useSystem(kind);
@@ -115,7 +115,14 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
 
     // The history replays against today's workflow code without nondeterminism.
     const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, reference);
+    await Worker.runReplayHistory({ workflowBundle: suite.bundle, dataConverter: suite.dataConverter }, history, reference);
+
+    // In Temporal the payloads are encrypted: nobody's name or email is readable in the history.
+    const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(input.data!).toString('latin1')).not.toContain('ann.teacher@example.org');
+    const [plain] = await codec.decode([input]);
+    expect(Buffer.from(plain.data!).toString()).toContain('ann.teacher@example.org');
     await handle.terminate('test finished');
   });
 

@@ -16,6 +16,8 @@ import type { Database } from '../../db/database';
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
 import { createLinkSigner } from '../../shared/links';
+import { createEncryptionCodec } from '../../shared/codec';
+import type { DataConverter } from '@temporalio/common';
 import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
@@ -23,6 +25,10 @@ import { freshDatabase, type DatabaseKind } from './databases';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
+/** Payloads are encrypted in tests as in production. */
+export const PAYLOAD_KEY = Buffer.alloc(32, 7);
+export const codec = createEncryptionCodec(PAYLOAD_KEY);
+export const dataConverter: DataConverter = { payloadCodecs: [codec] };
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -42,6 +48,7 @@ export interface Suite {
   policies: Map<string, PolicyPack>;
   bundle: WorkflowBundleWithSourceMap;
   nativeConnection: NativeConnection;
+  dataConverter: DataConverter;
   close(): Promise<void>;
 }
 
@@ -67,7 +74,8 @@ export async function startSuite(kind: DatabaseKind, extraPacks: string[] = []):
     policies,
     bundle,
     nativeConnection,
-    temporal: new Client({ connection }),
+    dataConverter,
+    temporal: new Client({ connection, dataConverter }),
     async close() {
       await connection.close();
       await nativeConnection.close();
@@ -110,6 +118,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
     taskQueue,
     activities,
     workflowBundle: suite.bundle,
+    dataConverter: suite.dataConverter,
   });
   const running = worker.run();
   const app = createApp({
@@ -119,6 +128,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
     links,
     csrfSecret: 'test-csrf-secret',
     apiKeys: [API_KEY],
+    codec,
     get publicUrl() {
       return publicUrlRef.value;
     },

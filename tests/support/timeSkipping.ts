@@ -23,7 +23,7 @@ const INDEXED_TYPE = {
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 import { freshDatabase } from './databases';
-import { startSystem, type Running, type Suite } from './system';
+import { dataConverter, startSystem, type Running, type Suite } from './system';
 
 export interface TimeSkippingSuite extends Suite {
   env: TestWorkflowEnvironment;
@@ -37,7 +37,7 @@ export interface TimeSkippingSuite extends Suite {
 export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
   const executable = await locateTimeSkippingServer();
   const [env, { db, drop }, mail, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : {}),
+    TestWorkflowEnvironment.createTimeSkipping({ ...(executable ? { server: { executable } } : {}), client: { dataConverter } }),
     freshDatabase('pglite'),
     startMailCatcher(0),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
@@ -58,6 +58,7 @@ export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
     policies: loadPolicyRegistry(),
     temporal: env.client,
     nativeConnection: env.nativeConnection,
+    dataConverter,
     now,
     skip: (duration) => env.sleep(duration),
     async skipToLocal(time, weekday) {
