@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { addWorkingDays, ENGLAND_OFFICE_HOURS } from '../shared/calendar/workingTime';
 import { loadPolicyRegistry } from '../shared/policy/load';
-import { startDevServer } from '../scripts/devServer';
-import { newCase, startSuite, startSystem, toWithSubject } from '../tests/support/system';
+import { newCase, toWithSubject } from '../tests/support/system';
+import { withStandaloneSystem } from '../tests/support/standalone';
 
 function time<T>(label: string, runs: number, fn: (i: number) => T): void {
   const start = performance.now();
@@ -24,11 +24,7 @@ async function run() {
   time('load and validate the five policy packs', 20, () => loadPolicyRegistry());
 
   const cases = Number(process.env.BENCH_CASES ?? 30);
-  const { env } = await startDevServer();
-  process.env.TEMPORAL_TEST_ADDRESS = env.address;
-  const suite = await startSuite('pglite');
-  const system = await startSystem(suite);
-  try {
+  await withStandaloneSystem([], async (suite, system) => {
     const latencies: number[] = [];
     const started = performance.now();
     await Promise.all(
@@ -48,11 +44,7 @@ async function run() {
         `median ${percentile(latencies, 0.5).toFixed(0)} ms, p90 ${percentile(latencies, 0.9).toFixed(0)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms`,
     );
     for (const reference of system.opened) await suite.temporal.workflow.getHandle(reference).terminate('bench finished');
-  } finally {
-    await system.stop();
-    await suite.close();
-    await env.teardown();
-  }
+  });
 }
 
 run().catch((error) => {

@@ -5,34 +5,27 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevServer } from '../../scripts/devServer';
-import { QUICK_PACK, linkIn, openLink, quickCase, startSuite, startSystem, toWithSubject } from './system';
+import { QUICK_PACK, linkIn, openLink, quickCase, toWithSubject } from './system';
+import { withStandaloneSystem } from './standalone';
 
 async function run() {
   const name = process.argv[2] ?? 'history';
-  const { env } = await startDevServer();
-  process.env.TEMPORAL_TEST_ADDRESS = env.address;
-  const suite = await startSuite('pglite', [QUICK_PACK]);
-  const system = await startSystem(suite);
-  try {
+  await withStandaloneSystem([QUICK_PACK], async (suite, system) => {
     const opened = await system.postJson('/api/disagreements', quickCase());
     const reference: string = opened.body.reference;
     // Stage 1 runs out of time; stage 2 is recorded "not resolved"; the chair resolves stage 3.
+    // (No review date: the case would then wait for it before completing.)
     const manager = await suite.mail.waitFor(toWithSubject('deputy@quick.example.org', new RegExp(`${reference}: stage 2`)));
     await (await openLink(linkIn(manager))).submit({ outcome: 'notResolved', reasons: 'Still apart.' });
     const chair = await suite.mail.waitFor(toWithSubject('chair@quick.example.org', new RegExp(`${reference}: stage 3`)));
-    await (await openLink(linkIn(chair))).submit({ outcome: 'resolved', agreedOutcome: 'Panel decision.', reviewDate: '2027-02-01' });
+    await (await openLink(linkIn(chair))).submit({ outcome: 'resolved', agreedOutcome: 'Panel decision.' });
     const handle = suite.temporal.workflow.getHandle(reference);
     await handle.result();
     const history = await handle.fetchHistory();
     const file = join(__dirname, '..', 'fixtures', 'histories', `${name}.json`);
     writeFileSync(file, JSON.stringify(history));
     console.log(`wrote ${file}`);
-  } finally {
-    await system.stop();
-    await suite.close();
-    await env.teardown();
-  }
+  });
 }
 
 run().catch((error) => {
