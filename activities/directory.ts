@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ResolveRecipientsRequest, Recipient, SelectPanelRequest } from '../shared/events';
-import { caseMatches, clockMatches, type CaseFacts, type LocalClock } from '../shared/policy/conditions';
+import { caseFactsOf, caseMatches, clockMatches, type LocalClock } from '../shared/policy/conditions';
 import type { Contact, PolicyPack } from '../shared/policy/schema';
 import { ENGLAND_OFFICE_HOURS, isWithinWorkingHours, localClock } from '../shared/calendar/workingTime';
 
@@ -74,16 +74,6 @@ export function selectPanel({ directory, role, size, includeAgenciesConcerned, a
     }
   }
   return panel;
-}
-
-export function caseFactsOf(request: Pick<ResolveRecipientsRequest, 'directory' | 'raiser' | 'other' | 'flags' | 'category' | 'caseStatus'>): CaseFacts {
-  return {
-    flags: request.flags,
-    category: request.category ?? '',
-    caseStatus: request.caseStatus ?? 'open',
-    raiserAgencyType: request.directory.agencies.find((a) => a.id === request.raiser.agencyId)?.type ?? '',
-    otherAgencyType: request.directory.agencies.find((a) => a.id === request.other.agencyId)?.type ?? '',
-  };
 }
 
 function clockAt(at: Date, calendar: PolicyPack['calendar'] | undefined): LocalClock {

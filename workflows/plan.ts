@@ -4,24 +4,13 @@
  * Pure and deterministic.
  */
 import type { DisagreementInput } from '../shared/contract';
-import { caseMatches, type CaseFacts } from '../shared/policy/conditions';
+import { caseFactsOf, caseMatches, type CaseFacts } from '../shared/policy/conditions';
 import type { PolicyPack, RoleRef } from '../shared/policy/schema';
-
-export function caseFacts(input: DisagreementInput): CaseFacts {
-  const typeOf = (agencyId: string) => input.policy.directory.agencies.find((a) => a.id === agencyId)?.type ?? '';
-  return {
-    flags: input.flags,
-    category: input.category,
-    caseStatus: input.caseStatus ?? 'open',
-    raiserAgencyType: typeOf(input.raiser.agencyId),
-    otherAgencyType: typeOf(input.other.agencyId),
-  };
-}
 
 export class StagePlan {
   private readonly facts: CaseFacts;
   constructor(private readonly input: DisagreementInput) {
-    this.facts = caseFacts(input);
+    this.facts = caseFactsOf({ ...input, directory: input.policy.directory });
   }
 
   private get stages() {

@@ -2,7 +2,7 @@
  * Whether a pack's `when` holds for a case. Pure and free of dates: the workflow judges stage
  * conditions itself; clock conditions are judged in an activity, which supplies the local clock.
  */
-import type { CaseFlagName, CaseStatusName, ClockCondition, Condition } from './schema';
+import type { CaseFlagName, CaseStatusName, ClockCondition, Condition, PolicyPack } from './schema';
 
 export interface CaseFacts {
   flags: Record<CaseFlagName, boolean>;
@@ -10,6 +10,25 @@ export interface CaseFacts {
   caseStatus: CaseStatusName;
   raiserAgencyType: string;
   otherAgencyType: string;
+}
+
+/** What conditions are judged against, from the case and the directory of its snapshot. */
+export function caseFactsOf(c: {
+  directory: PolicyPack['directory'];
+  raiser: { agencyId: string };
+  other: { agencyId: string };
+  flags: Record<CaseFlagName, boolean>;
+  category?: string;
+  caseStatus?: CaseStatusName;
+}): CaseFacts {
+  const typeOf = (agencyId: string) => c.directory.agencies.find((a) => a.id === agencyId)?.type ?? '';
+  return {
+    flags: c.flags,
+    category: c.category ?? '',
+    caseStatus: c.caseStatus ?? 'open',
+    raiserAgencyType: typeOf(c.raiser.agencyId),
+    otherAgencyType: typeOf(c.other.agencyId),
+  };
 }
 
 export interface LocalClock {

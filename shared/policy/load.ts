@@ -1,6 +1,6 @@
 /** Reads policy packs from YAML or JSON files and refuses a bad one with file, path and problem. */
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { policyPackSchema, type PolicyPack } from './schema';
@@ -58,5 +58,3 @@ export function loadPolicyRegistry(dir: string = DEFAULT_POLICY_DIR): Map<string
   if (packs.size === 0) throw new Error(`No policy packs (*.yaml, *.json) found in ${dir}`);
   return packs;
 }
-
-export const packFileName = (file: string) => basename(file);
