@@ -129,6 +129,7 @@ export async function readCase(deps: AppDeps, reference: string) {
     status: row.status,
     policy: { partnership: row.partnership_id, name: pack?.name, title: pack?.policy.title, version: row.policy_version, stages: pack?.stages.length },
     category: row.category,
+    agencies: { raiser: row.raiser.agencyId, other: row.other_party.agencyId },
     flags: row.flags,
     stage: row.current_stage
       ? { number: row.current_stage, name: row.stage_name, deadline: row.stage_deadline ? new Date(row.stage_deadline).toISOString() : null }

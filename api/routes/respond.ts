@@ -132,17 +132,9 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
       guidance: pack?.stages[state.stage!.number - 1]?.guidance,
       deadlineInWords: describeDeadline(new Date(state.stage!.deadline), tz, new Date()),
       you: participant ? `${participant.name}, ${roleLabel(participant.role)}` : undefined,
-      agencies: await agenciesOf(deps, claims.reference, agencyName),
+      agencies: caseRow ? { raiser: agencyName(caseRow.agencies.raiser), other: agencyName(caseRow.agencies.other) } : undefined,
     },
   };
-}
-
-async function agenciesOf(deps: AppDeps, reference: string, name: (id?: string) => string | undefined) {
-  const { rows } = await deps.db.query<{ raiser: { agencyId: string }; other_party: { agencyId: string } }>(
-    'SELECT raiser, other_party FROM cases WHERE reference = $1',
-    [reference],
-  );
-  return rows[0] ? { raiser: name(rows[0].raiser.agencyId), other: name(rows[0].other_party.agencyId) } : undefined;
 }
 
 async function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {
