@@ -42,7 +42,13 @@ export interface DisagreementInput {
   startAtStage?: string;
 }
 
-export type CaseStatus = 'open' | 'resolved';
+/**
+ * Where a case stands. Every status but `open` is an end: `resolved` by an agreed outcome,
+ * `withdrawn` by the raiser or a partnership admin, `closed` by a partnership admin, `unresolved`
+ * when the final stage's time ran out and the pack closes it, `referred` when the pack refers it on.
+ */
+export type CaseStatus = 'open' | 'resolved' | 'withdrawn' | 'closed' | 'unresolved' | 'referred';
+export type ClosedStatus = Exclude<CaseStatus, 'open'>;
 
 export type Outcome =
   | {
@@ -99,14 +105,43 @@ export interface CaseState {
 
 export interface DisagreementResult {
   reference: string;
-  status: 'resolved';
-  resolvedAtStage: number;
-  decision: RecordedDecision;
+  status: ClosedStatus;
+  /** The stage the case ended at (resolved, withdrawn, closed...). */
+  endedAtStage: number | null;
+  /** The decision that resolved it, when one did. */
+  decision?: RecordedDecision;
+  /** Kept for histories of cases that finished before withdrawal existed. */
+  resolvedAtStage?: number;
+}
+
+/** Who ends a case other than by a decision: the raiser (withdraw only) or a partnership admin. */
+export type EndedBy = 'raiser' | 'partnershipAdmin';
+
+export interface EndCaseRequest {
+  by: EndedBy;
+  /** Who did it, for the record: a recipient id (`raiser.worker.0`), an admin's id or an API client. Never free text. */
+  actor: string;
+  /** Why, in the person's own words (kept in PostgreSQL's record, shown on the case page). */
+  reason: string;
+}
+
+export interface CaseEnding {
+  reference: string;
+  status: ClosedStatus;
+  at: string;
+  stage: number | null;
 }
 
 export const recordOutcome = defineUpdate<RecordedDecision, [RecordOutcomeRequest]>('recordOutcome');
+/** The raiser or a partnership admin withdraws the case, with a reason. Refused once the case has ended. */
+export const withdrawCase = defineUpdate<CaseEnding, [EndCaseRequest]>('withdrawCase');
+/** A partnership admin closes the case, with a reason. Refused once the case has ended. */
+export const closeCase = defineUpdate<CaseEnding, [EndCaseRequest]>('closeCase');
 export const caseState = defineQuery<CaseState>('caseState');
-/** Someone opened the page behind their link: kept on the record, changes nothing about the case. */
+/**
+ * Retired: link openings are recorded by the API (table link_openings), never sent to the
+ * workflow. Kept only so cases that received it before still replay; nothing sends it.
+ */
 export const linkOpened = defineSignal<[{ stage: number; recipientId: string }]>('linkOpened');
 
 /** Names the refusals carry, so the API can tell a stale link from a bad request. */
@@ -116,6 +151,8 @@ export const Refusal = {
   notParticipant: 'NotParticipant',
   caseClosed: 'CaseClosed',
   invalidDecision: 'InvalidDecision',
+  /** Ending a case: a reason is missing, or this kind of person may not end it this way. */
+  notAllowed: 'NotAllowed',
 } as const;
 
 /** The workflow type name, so the API can start it without importing workflow code. */
