@@ -3,41 +3,33 @@
  * test servers (SMTP, PostgreSQL) without globals.
  */
 import type { Database } from '../db/database';
-import type { CaseEvent, DeadlineRequest, Notification, ResolveRecipientsRequest, ReviewInstantRequest, SelectPanelRequest } from '../shared/events';
+import type { CaseEvent, DeadlineRequest, Delivery, Notification, Recipient, ResolveRecipientsRequest, ReviewInstantRequest, SelectPanelRequest } from '../shared/events';
 import type { LinkSigner } from '../shared/links';
 import type { Mailer } from '../mail/mailer';
 import { computeDeadline, reviewInstant } from './deadlines';
 import { resolveRecipients, selectPanel } from './directory';
 import { sendNotification } from './notifications';
 import { recordEvent } from './records';
+import { STUCK_AFTER_MS, watched } from './watch';
 
 export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
   links: LinkSigner;
   publicUrl: string;
+  /** An activity still retrying this long after it was first scheduled is logged as stuck. */
+  stuckAfterMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const stuck = deps.stuckAfterMs ?? STUCK_AFTER_MS;
   return {
-    async computeDeadline(request: DeadlineRequest): Promise<string> {
-      return computeDeadline(request);
-    },
-    async reviewInstant(request: ReviewInstantRequest): Promise<string> {
-      return reviewInstant(request);
-    },
-    async resolveRecipients(request: ResolveRecipientsRequest) {
-      return resolveRecipients(request);
-    },
-    async selectPanel(request: SelectPanelRequest) {
-      return selectPanel(request);
-    },
-    async recordEvent(event: CaseEvent): Promise<void> {
-      await recordEvent(deps.db, event);
-    },
-    async sendNotification(notification: Notification): Promise<{ sent: boolean }> {
-      return sendNotification(deps, notification);
-    },
+    computeDeadline: watched('computeDeadline', stuck, async (request: DeadlineRequest): Promise<string> => computeDeadline(request)),
+    reviewInstant: watched('reviewInstant', stuck, async (request: ReviewInstantRequest): Promise<string> => reviewInstant(request)),
+    resolveRecipients: watched('resolveRecipients', stuck, async (request: ResolveRecipientsRequest): Promise<Recipient[]> => resolveRecipients(request)),
+    selectPanel: watched('selectPanel', stuck, async (request: SelectPanelRequest): Promise<Recipient[]> => selectPanel(request)),
+    recordEvent: watched('recordEvent', stuck, async (event: CaseEvent): Promise<void> => recordEvent(deps.db, event)),
+    sendNotification: watched('sendNotification', stuck, async (notification: Notification): Promise<Delivery> => sendNotification(deps, notification)),
   };
 }
 

@@ -20,7 +20,7 @@ export async function recordEvent(db: Database, event: CaseEvent): Promise<void>
          current_stage = COALESCE($3, current_stage),
          stage_name = COALESCE($4, stage_name),
          stage_deadline = CASE WHEN $5::boolean THEN $6::timestamptz ELSE stage_deadline END,
-         closed_at = CASE WHEN $2 = 'resolved' THEN $7::timestamptz ELSE closed_at END
+         closed_at = CASE WHEN $2 IS NOT NULL AND $2 <> 'open' THEN $7::timestamptz ELSE closed_at END
        WHERE reference = $1`,
       [
         event.reference,

@@ -4,7 +4,8 @@ import { caseState, type StageView } from '../shared/contract';
 import type { AppDeps } from './app';
 import { readCase } from './cases';
 import { referenceSchema } from './schemas';
-import { describeEvent, type EventRecord } from './timeline';
+import type { StoredCaseEvent } from '../shared/events';
+import { describeEvent } from './timeline';
 
 export async function casePage(deps: AppDeps, rawReference: string) {
   const reference = referenceSchema.safeParse(rawReference);
@@ -26,6 +27,6 @@ export async function casePage(deps: AppDeps, rawReference: string) {
     timeZone: pack?.calendar.timeZone ?? 'Europe/London',
     categoryLabel: pack?.categories.find((x) => x.id === c.category)?.label ?? c.category,
     holders,
-    timeline: (c.events as EventRecord[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`)),
+    timeline: (c.events as StoredCaseEvent[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`)),
   };
 }

@@ -1,49 +1,8 @@
-/** The case's events as sentences for the case page and the child's file. */
-import { outcomeLabel, roleLabel } from '../mail/render';
+/** The case's events as sentences for the case page and the child's file, one per event type. */
+import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
+import type { EscalationReason, Party, StoredCaseEvent } from '../shared/events';
 
-interface Party {
-  role: string;
-  agencyId?: string;
-}
-
-interface Reason {
-  kind: string;
-  fromStage?: number;
-  byRole?: string;
-}
-
-/** The fields events carry in their detail (each type uses some of them). */
-interface Detail {
-  name?: string;
-  kind?: string;
-  mode?: string;
-  role?: string;
-  duty?: string;
-  toStage?: number;
-  reviewDate?: string;
-  outcome?: string;
-  reasons?: string;
-  agreedOutcome?: string;
-  agreedPlan?: string;
-  outstandingIssues?: string;
-  reason?: Reason;
-  flags?: { immediateHarm?: boolean };
-  participants?: Party[];
-  told?: Party[];
-  alerted?: Party[];
-  recipients?: Party[];
-  owners?: Party[];
-  members?: Party[];
-}
-
-export interface EventRecord {
-  seq: number;
-  type: string;
-  at: string;
-  stage: number | null;
-  actor: string | null;
-  detail: Detail;
-}
+export type EventRecord = StoredCaseEvent;
 
 export interface TimelineEntry {
   at: string;
@@ -51,67 +10,95 @@ export interface TimelineEntry {
   lines: string[];
 }
 
-const roles = (list: { role: string }[] | undefined) => [...new Set((list ?? []).map((p) => roleLabel(p.role)))].join(', ');
+const roles = (list: Pick<Party, 'role'>[] | undefined) => [...new Set((list ?? []).map((p) => roleLabel(p.role)))].join(', ');
+const ENDED_BY: Record<string, string> = { raiser: 'the practitioner who raised it', partnershipAdmin: 'a partnership admin', operator: 'an operator' };
 
-export function describeEvent(e: EventRecord, stageName: (n: number) => string): TimelineEntry {
-  const d: Detail = e.detail ?? {};
+export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string): TimelineEntry {
   const stage = e.stage ? `stage ${e.stage}: ${stageName(e.stage)}` : '';
-  const entry = (title: string, ...lines: (string | number | false | undefined)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
+  const entry = (title: string, ...lines: (string | number | false | undefined | null)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
   switch (e.type) {
     case 'opened':
-      return entry('Disagreement raised', d.flags?.immediateHarm && 'The child was thought to be at risk of immediate harm.');
+      return entry('Disagreement raised', e.detail.flags?.immediateHarm && 'The child was thought to be at risk of immediate harm.');
     case 'immediateHarmAlerted':
-      return entry('Immediate harm alert sent', `Told: ${roles(d.alerted)}.`);
+      return entry('Immediate harm alert sent', `Told: ${roles(e.detail.alerted)}.`);
     case 'stageEntered':
-      return entry(`Entered stage ${e.stage}: ${d.name}`, `Taking part: ${roles(d.participants)}.`, reasonLine(d.reason));
-    case 'notified':
+      return entry(`Entered stage ${e.stage}: ${e.detail.name}`, `Taking part: ${roles(e.detail.participants)}.`, reasonLine(e.detail.reason));
+    case 'notified': {
+      const d = e.detail;
+      const refused = (d.delivered ?? []).filter((x) => x.delivery === 'refused');
       return entry(
         d.kind === 'beforeEntry' ? `Told before stage ${e.stage}` : d.kind === 'overdueReminder' ? `Reminded at ${stage}` : `Emails sent for ${stage}`,
         d.participants?.length && `Asked to record the outcome: ${roles(d.participants)}.`,
         d.told?.length && `Told for information: ${roles(d.told)}.`,
+        refused.length > 0 && `Could not be delivered to: ${roles(refused)}.`,
+      );
+    }
+    case 'deadlineMoved':
+      return entry(`Deadline of ${stage} moved`, 'The emails inviting people to it were delivered late, so its time started when they were.');
+    case 'deliveryFailed':
+      return entry(
+        `An email could not be delivered at ${stage}`,
+        `The mail server refused the address of the ${roleLabel(e.detail.recipient.role)} for good (code ${e.detail.code}); the case went on without them.`,
+        e.detail.told.length > 0 ? `Told: ${roles(e.detail.told)}.` : 'Nobody could be told: the partnership has no mailbox in its directory.',
       );
     case 'reminderSent':
-      return entry(d.kind === 'overdue' ? `Deadline passed: ${d.mode === 'prompt' ? 'prompt sent before escalating' : 'reminder sent'}` : `Reminder sent before the deadline of ${stage}`);
+      return entry(
+        e.detail.kind === 'overdue'
+          ? `Deadline passed: ${e.detail.mode === 'prompt' ? 'prompt sent before escalating' : 'final reminder sent'}`
+          : `Reminder sent before the deadline of ${stage}`,
+      );
     case 'deadlinePassed':
       return entry(`Deadline passed for ${stage}`, 'No outcome had been recorded.');
-    case 'outcomeRecorded':
+    case 'outcomeRecorded': {
+      const d = e.detail;
       return entry(
         `Outcome recorded at ${stage}: ${outcomeLabel(d.outcome ?? '')}`,
         `By the ${roleLabel(d.role ?? 'unknown')}.`,
-        d.reasons && `Reasons: ${d.reasons}`,
-        d.agreedOutcome && `Agreed outcome: ${d.agreedOutcome}`,
-        d.agreedPlan && `Agreed plan: ${d.agreedPlan}`,
-        d.reviewDate && `Review date: ${d.reviewDate}`,
-        d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
+        'reasons' in d && d.reasons && `Reasons: ${d.reasons}`,
+        'agreedOutcome' in d && d.agreedOutcome && `Agreed outcome: ${d.agreedOutcome}`,
+        'agreedPlan' in d && d.agreedPlan && `Agreed plan: ${d.agreedPlan}`,
+        'reviewDate' in d && d.reviewDate && `Review date: ${d.reviewDate}`,
+        'outstandingIssues' in d && d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
       );
+    }
     case 'escalated':
-      return entry(`Escalated from stage ${e.stage} to stage ${d.toStage}`, reasonLine(d.reason));
+      return entry(`Escalated from stage ${e.stage} to stage ${e.detail.toStage}`, reasonLine(e.detail.reason));
     case 'panelConvened':
-      return entry('Resolution panel convened', `Members from: ${(d.members ?? []).map((m) => m.agencyId).join(', ')}.`);
+      return entry('Resolution panel convened', `Members from: ${(e.detail.members ?? []).map((m) => m.agencyId).join(', ')}.`);
     case 'outcomeNotified':
-      return entry(`Outcome shared at ${stage}`, `Told: ${roles(d.told)}.`);
+      return entry(`Outcome shared at ${stage}`, `Told: ${roles(e.detail.told)}.`);
     case 'proformaSent':
-      return entry(`Anonymised proforma sent at ${stage}`, `To: ${roles(d.recipients)}.`);
+      return entry(`Anonymised proforma sent at ${stage}`, `To: ${roles(e.detail.recipients)}.`);
     case 'resolved':
       return entry(`Resolved at ${stage}`);
     case 'confirmationSent':
-      return entry('Written confirmation sent', `To: ${roles(d.recipients)}.`);
+      return entry('Written confirmation sent', `To: ${roles(e.detail.recipients)}.`);
     case 'dutyAssigned':
-      return entry(`Action after ${stage}: ${d.name}`, `Owner: ${roles(d.owners)}.`);
+      return entry(`Action after ${stage}: ${e.detail.name}`, `Owner: ${roles(e.detail.owners)}.`);
     case 'dutyDue':
-      return entry(`Action due: ${d.duty}`);
+      return entry(`Action due: ${e.detail.duty}`);
+    case 'reviewScheduled':
+      return entry(`Review date set (${e.detail.reviewDate})`, `A reminder will go to: ${roles(e.detail.named)}.`);
     case 'reviewDateReached':
-      return entry(`Review date reached (${d.reviewDate})`, `Reminded: ${roles(d.told)}.`);
+      return entry(`Review date reached (${e.detail.reviewDate})`, `Reminded: ${roles(e.detail.told)}.`);
     case 'linkOpened':
       return entry(`Link opened for ${stage}`, `By the ${roleLabel((e.actor ?? 'unknown.unknown').split('.')[1] ?? 'unknown')} it was sent to.`);
+    case 'withdrawn':
+      return entry('Case withdrawn', `By ${ENDED_BY[e.detail.by] ?? e.detail.by}.`, `Reason: ${e.detail.reason}`);
+    case 'closedByAdmin':
+      return entry('Case closed', `By ${ENDED_BY[e.detail.by] ?? e.detail.by}.`, `Reason: ${e.detail.reason}`);
+    case 'closedUnresolved':
+      return entry('Closed unresolved', `The final stage's time ran out, reminder included, with no decision recorded.`);
+    case 'referred':
+      return entry('Referred on', `The final stage's time ran out; the policy refers the case to: ${roles(e.detail.to)}.`);
     case 'closed':
-      return entry('Case closed');
+      return entry('Case closed', e.detail.status && e.detail.status !== 'resolved' ? `Status: ${statusLabel(e.detail.status)}.` : undefined);
     default:
-      return entry(e.type);
+      return entry((e as { type: string }).type);
   }
 }
 
-function reasonLine(reason: Reason | undefined): string | undefined {
+function reasonLine(reason: Partial<EscalationReason> | undefined): string | undefined {
   if (!reason) return undefined;
   if (reason.kind === 'deadline') return `Because stage ${reason.fromStage} ran out of time.`;
   if (reason.kind === 'notResolved') return `Because the ${roleLabel(reason.byRole ?? 'unknown')} recorded that stage ${reason.fromStage} was not resolved.`;

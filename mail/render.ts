@@ -37,6 +37,8 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   reviewDue: 'review date today',
   dutyAssigned: 'action after the meeting',
   dutyDue: 'action due',
+  deliveryFailedNotice: 'an email could not be delivered',
+  caseEnded: 'case ended',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
@@ -58,6 +60,7 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       caseUrl: ctx.caseUrl,
       roleLabel,
       outcomeLabel,
+      statusLabel,
     })
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -95,6 +98,12 @@ export function roleLabel(role: string): string {
     designatedSafeguardingLead: 'designated safeguarding lead',
   };
   return known[role] ?? role.replace(/([A-Z])/g, ' $1').toLowerCase();
+}
+
+export function statusLabel(status: string): string {
+  return (
+    { open: 'open', resolved: 'resolved', withdrawn: 'withdrawn', closed: 'closed', unresolved: 'closed unresolved', referred: 'referred on' }[status] ?? status
+  );
 }
 
 export function outcomeLabel(outcome: string): string {

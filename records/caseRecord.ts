@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
 import { describeEvent, type EventRecord, type TimelineEntry } from '../api/timeline';
+import { statusLabel } from '../mail/render';
 import { outcomeLabel, roleLabel } from '../mail/render';
 import type { PolicyPack } from '../shared/policy/schema';
 
@@ -234,14 +235,9 @@ function assemble(row: CaseRow, eventRows: StoredEvent[], pack: PolicyPack | und
     return [...seen.values()];
   };
 
-  const events: EventRecord[] = eventRows.map((e) => ({
-    seq: e.seq,
-    type: e.type,
-    at: new Date(e.at).toISOString(),
-    stage: e.stage,
-    actor: e.actor,
-    detail: (e.detail ?? {}) as EventRecord['detail'],
-  }));
+  const events = eventRows.map(
+    (e) => ({ seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), stage: e.stage, actor: e.actor, detail: e.detail ?? {} }) as EventRecord,
+  );
   const details = events.map((e) => detailSchema.parse(e.detail));
 
   // Stage names as the case met them (a pack may have been revised since), then the pack's.
@@ -320,6 +316,10 @@ function assemble(row: CaseRow, eventRows: StoredEvent[], pack: PolicyPack | und
         break;
       }
       case 'resolved':
+      case 'withdrawn':
+      case 'closedByAdmin':
+      case 'closedUnresolved':
+      case 'referred':
         leave(e.stage, e.at);
         break;
     }
@@ -333,7 +333,7 @@ function assemble(row: CaseRow, eventRows: StoredEvent[], pack: PolicyPack | und
     policy: { name: pack?.name, title: pack?.policy.title, version: row.policy_version },
     timeZone: pack?.calendar.timeZone ?? 'Europe/London',
     status: row.status,
-    statusLabel: row.status === 'resolved' ? 'Resolved' : row.status === 'open' ? 'Open' : row.status,
+    statusLabel: capitalise(statusLabel(row.status)),
     openedAt: new Date(row.opened_at).toISOString(),
     ...(row.closed_at ? { closedAt: new Date(row.closed_at).toISOString() } : {}),
     childReference: row.child_reference,
@@ -381,3 +381,5 @@ export function formatDate(date: string): string {
 export function describeParticipant(p: Participant): string {
   return p.organisation ? `${p.roleLabel}, ${p.organisation}` : p.roleLabel;
 }
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

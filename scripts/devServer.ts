@@ -1,9 +1,9 @@
 /** Starts the Temporal dev server with the search attributes the workflow uses registered. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { AGENCIES, CATEGORY, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
+import { AGENCIES, CATEGORY, DELIVERY_FAILED, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
 import { TemporalCliNotFound, locateTemporalCli, type LocatedCli } from './temporal-cli';
 
-export const SEARCH_ATTRIBUTES = [PARTNERSHIP, STAGE, STATUS, CATEGORY, AGENCIES, STAGE_DEADLINE, IMMEDIATE_HARM, FINAL_STAGE];
+export const SEARCH_ATTRIBUTES = [PARTNERSHIP, STAGE, STATUS, CATEGORY, AGENCIES, STAGE_DEADLINE, IMMEDIATE_HARM, FINAL_STAGE, DELIVERY_FAILED];
 
 export interface DevServerOptions {
   /** Persist state in this SQLite file; in memory when absent. */

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseStatusName, PolicyPack } from './policy/schema';
+import type { EscalationReason, Proforma, Recipient, StageSummary } from './events';
 
 export const TASK_QUEUE = 'lscp-disagreements';
 
@@ -40,6 +41,13 @@ export interface DisagreementInput {
   caseStatus?: CaseStatusName;
   /** With immediate harm, a later stage the raiser chose from those the policy allows. */
   startAtStage?: string;
+  /** Where a continued run of the case picks up (continue-as-new); absent when a case opens. */
+  resume?: CaseSoFar;
+  /**
+   * Continue-as-new once the history has this many events, at the next stage boundary; Temporal's
+   * own suggestion applies too. Tests set it low; cases leave it unset.
+   */
+  continueAsNewAfterEvents?: number;
 }
 
 /**
@@ -157,3 +165,23 @@ export const Refusal = {
 
 /** The workflow type name, so the API can start it without importing workflow code. */
 export const DISAGREEMENT_WORKFLOW = 'disagreement';
+
+/** A duty assigned after an outcome whose due reminder has not gone yet. */
+export interface PendingDuty {
+  id: string;
+  name: string;
+  stage: StageSummary;
+  due: string;
+  owners: Recipient[];
+}
+
+/** Everything a case carries from one run of its workflow to the next (continue-as-new). */
+export interface CaseSoFar {
+  lastSeq: number;
+  stageIndex: number;
+  reason: EscalationReason;
+  decisions: RecordedDecision[];
+  involved: Recipient[];
+  stagesSeen: Proforma['stages'];
+  duties: PendingDuty[];
+}

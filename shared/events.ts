@@ -1,6 +1,6 @@
 /** Shapes shared by the workflow and its activities: recipients, notifications and the case record. */
 import type { CaseStatusName, PolicyPack, RoleRef, Timescale } from './policy/schema';
-import type { CaseFlags, Outcome, Practitioner } from './contract';
+import type { CaseFlags, CaseStatus, ClosedStatus, Outcome, Practitioner } from './contract';
 
 /** A person resolved from the directory, with a stable id that carries no personal data. */
 export interface Recipient {
@@ -70,7 +70,11 @@ export type NotificationKind =
   | 'resolutionConfirmation'
   | 'reviewDue'
   | 'dutyAssigned'
-  | 'dutyDue';
+  | 'dutyDue'
+  /** To the partnership mailbox: an address was refused for good. */
+  | 'deliveryFailedNotice'
+  /** To everyone involved: the case was withdrawn or closed before a resolution. */
+  | 'caseEnded';
 
 /** The anonymised proforma: nothing that identifies the child, the family or the people. */
 export interface Proforma {
@@ -113,38 +117,108 @@ export interface Notification {
   suggestDebrief?: boolean;
   /** Overdue reminders: 'prompt' escalates after a grace period; 'final' has nowhere to escalate. */
   overdue?: { mode: 'prompt' | 'final'; escalatesAt?: string };
+  /** When the workflow asked for it: a send delayed by an outage extends its link by the delay. */
+  requestedAt?: string;
+  /** For `caseEnded`: how the case ended (the reason stays in the record, not in email). */
+  ending?: { status: ClosedStatus; by?: EndedByKind };
+  /** For `deliveryFailedNotice`: which email was refused, by role (no address). */
+  refused?: { kind: NotificationKind; recipientRole: string; code: number };
 }
 
-export type CaseEventType =
-  | 'opened'
-  | 'immediateHarmAlerted'
-  | 'stageEntered'
-  | 'notified'
-  | 'outcomeRecorded'
-  | 'deadlinePassed'
-  | 'escalated'
-  | 'reminderSent'
-  | 'panelConvened'
-  | 'outcomeNotified'
-  | 'proformaSent'
-  | 'resolved'
-  | 'confirmationSent'
-  | 'dutyAssigned'
-  | 'dutyDue'
-  | 'reviewDateReached'
-  | 'linkOpened'
-  | 'closed';
+/** A person as the record names them: a recipient id and role, never a name or an address. */
+export interface Party {
+  id: string;
+  role: string;
+  agencyId?: string;
+}
 
-export interface CaseEvent {
+/** What happened to one email: accepted by the mail server, or refused for good (SMTP 5xx). */
+export type Delivery =
+  | { status: 'accepted'; at: string }
+  | { status: 'refused'; at: string; code: number; response: string };
+
+/** One invitation's fate, as the record keeps it: who, and when their email was accepted or refused. */
+export interface DeliveredTo extends Party {
+  delivery: Delivery['status'];
+  at: string;
+}
+
+export type EndedByKind = 'raiser' | 'partnershipAdmin' | 'operator';
+
+/**
+ * The record's events: one `detail` type per event type. The workflow writes them, the timeline,
+ * the child's-file record and the dashboard read them. Old cases' events keep their shapes, so
+ * fields added later are optional.
+ */
+export interface CaseEventDetails {
+  /** Written by the API when the case is opened (seq 0). */
+  opened: { partnership: string; policyVersion: string; category: string; flags: CaseFlags; caseStatus?: CaseStatusName; startAtStage?: string };
+  immediateHarmAlerted: { alerted: Party[]; startsAtStage: number };
+  stageEntered: { stageId: string; name: string; deadline: string; reason: EscalationReason; participants: Party[] };
+  notified: {
+    kind: 'beforeEntry' | NotificationKind;
+    participants?: Party[];
+    told?: Party[];
+    /** When each invitation was accepted for delivery (or refused), newer cases only. */
+    delivered?: DeliveredTo[];
+  };
+  /** Invitations reached the mail server later than the stage began: its clock starts then. */
+  deadlineMoved: { from: string; to: string; because: 'deliveryDelayed' };
+  /** The mail server refused an address for good: not retried, the case goes on. */
+  deliveryFailed: { kind: NotificationKind; recipient: Party; code: number; response: string; told: Party[] };
+  outcomeRecorded: { role: string } & Outcome;
+  deadlinePassed: { deadline: string };
+  escalated: { toStage: number; reason: EscalationReason };
+  reminderSent: { kind: 'beforeDeadline'; before: string } | { kind: 'overdue'; mode: 'prompt' | 'final'; escalatesAt?: string };
+  panelConvened: { members: Party[] };
+  outcomeNotified: { outcome: { outcome: Outcome['outcome']; byRole: string } | 'resolved'; told: Party[] };
+  proformaSent: { recipients: Party[]; proforma: Proforma };
+  resolved: Outcome;
+  confirmationSent: { recipients: Party[] };
+  dutyAssigned: { duty: string; name: string; due: string; owners: Party[] };
+  dutyDue: { duty: string; due: string };
+  /** A review date was set: a reminder waits for it apart from the case. */
+  reviewScheduled: { reviewDate: string; at: string; named: Party[] };
+  reviewDateReached: { reviewDate: string; told: Party[] };
+  /** Older cases only: link openings are now kept by the API in link_openings. */
+  linkOpened: Record<string, never>;
+  withdrawn: { by: EndedByKind; reason: string };
+  /** Closed by a partnership admin (or by an operator cancelling the workflow). */
+  closedByAdmin: { by: EndedByKind; reason: string };
+  /** The final stage's time ran out, reminders included, and the pack closes the case unresolved. */
+  closedUnresolved: { deadline: string };
+  /** The final stage's time ran out and the pack refers the case on to these people. */
+  referred: { to: Party[]; deadline: string };
+  /** The workflow's last event: the case has ended. */
+  closed: { status: string };
+}
+
+export type CaseEventType = keyof CaseEventDetails;
+
+interface EventBase {
   reference: string;
   /** Position in the case's history; 0 is written by the API when the case is opened. */
   seq: number;
-  type: CaseEventType;
   at: string;
   stage?: number;
   /** Recipient id or role of whoever acted, never a free-text name. */
   actor?: string;
-  detail: Record<string, unknown>;
   /** Updates to the case's current-state row, applied in the same transaction. */
-  caseUpdate?: { status?: 'open' | 'resolved'; stage?: number; stageName?: string; stageDeadline?: string | null };
+  caseUpdate?: CaseRowUpdate;
 }
+
+export interface CaseRowUpdate {
+  status?: CaseStatus;
+  stage?: number;
+  stageName?: string;
+  stageDeadline?: string | null;
+}
+
+/** An event as the workflow writes it: its type decides its detail. */
+export type CaseEvent = { [T in CaseEventType]: EventBase & { type: T; detail: CaseEventDetails[T] } }[CaseEventType];
+
+/** An event before the recorder gives it its place (reference, seq) and time. */
+export type NewCaseEvent = { [T in CaseEventType]: Omit<EventBase, 'reference' | 'seq' | 'at'> & { type: T; detail: CaseEventDetails[T] } }[CaseEventType];
+
+/** An event read back from the record, for the timeline, the record and the dashboard. */
+export type StoredCaseEvent = { [T in CaseEventType]: { seq: number; type: T; at: string; stage: number | null; actor: string | null; detail: CaseEventDetails[T] } }[CaseEventType];

@@ -14,6 +14,9 @@ export const IMMEDIATE_HARM = defineSearchAttributeKey('LscpImmediateHarm', Sear
 /** At the policy's last stage (the chair, the panel, the Heads of Safeguarding). */
 export const FINAL_STAGE = defineSearchAttributeKey('LscpFinalStage', SearchAttributeType.BOOL);
 
+/** An email of the case was refused for good (an address to correct in the directory). */
+export const DELIVERY_FAILED = defineSearchAttributeKey('LscpDeliveryFailed', SearchAttributeType.BOOL);
+
 /** Name and server type of each, for `temporal server start-dev --search-attribute`. */
 export const searchAttributeRegistrations: Record<string, 'Keyword' | 'Int' | 'KeywordList' | 'Datetime' | 'Bool'> = {
   [PARTNERSHIP.name]: 'Keyword',
@@ -24,4 +27,5 @@ export const searchAttributeRegistrations: Record<string, 'Keyword' | 'Int' | 'K
   [STAGE_DEADLINE.name]: 'Datetime',
   [IMMEDIATE_HARM.name]: 'Bool',
   [FINAL_STAGE.name]: 'Bool',
+  [DELIVERY_FAILED.name]: 'Bool',
 };

@@ -1,1 +1,2 @@
 export { disagreement } from './disagreement';
+export { reviewReminder } from './reviewReminder';

@@ -158,6 +158,23 @@ export const policyPackSchema = z
         notify: z.array(roleRefSchema).default([]),
       })
       .optional(),
+    /**
+     * When the final stage's time runs out (after its reminders and one more timescale): close the
+     * case unresolved (the default), or refer it on to the people named, so no case waits for ever.
+     */
+    finalDeadline: z
+      .discriminatedUnion('then', [
+        z.object({ then: z.literal('closeUnresolved') }).strict(),
+        z.object({ then: z.literal('referOn'), referTo: z.array(roleRefSchema).min(1) }).strict(),
+      ])
+      .default({ then: 'closeUnresolved' }),
+    /**
+     * Who hears when an email is refused for good (an address that does not exist): the partnership
+     * mailbox by default, so someone can correct the directory.
+     */
+    deliveryProblems: z
+      .array(roleRefSchema)
+      .default([{ role: 'partnershipMailbox', of: 'partnership', fallback: ['boardMailbox', 'boardManager'] }]),
     /** Partnership-wide notifications: who is told of what, from which stage onwards. */
     notify: z
       .array(

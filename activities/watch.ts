@@ -1,0 +1,24 @@
+/**
+ * Activities retry without limit (a child's case must never fail for an outage), so something
+ * stuck must be seen: an attempt that starts long after the activity was first scheduled is
+ * logged as an error for operators, with the case reference and the attempt, nothing personal.
+ */
+import { Context } from '@temporalio/activity';
+import { log } from '../shared/log';
+
+/** Default: an activity still retrying ten minutes after it was first scheduled is stuck. */
+export const STUCK_AFTER_MS = 10 * 60_000;
+
+export function watched<A extends unknown[], R>(name: string, stuckAfterMs: number, run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const info = Context.current().info;
+    const waiting = Date.now() - info.scheduledTimestampMs;
+    if (info.attempt > 1 && waiting > stuckAfterMs) {
+      log.error(
+        { activity: name, reference: info.workflowExecution?.workflowId, attempt: info.attempt, stuckForSeconds: Math.round(waiting / 1000) },
+        'activity stuck: still retrying',
+      );
+    }
+    return run(...args);
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * What a running case knows and the messages it answers: its input and plan, where it stands,
+ * the ordered record, and the handlers for the state query, decisions and endings. The stage
+ * mechanics (stage.ts, notices.ts, panel.ts, duties.ts, resolution.ts) work on this context.
+ */
+import { CancellationScope, condition, setHandler, upsertSearchAttributes, ApplicationFailure } from '@temporalio/workflow';
+import {
+  caseState,
+  closeCase,
+  recordOutcome,
+  withdrawCase,
+  type CaseEnding,
+  type CaseSoFar,
+  type CaseState,
+  type CaseStatus,
+  type ClosedStatus,
+  type DisagreementInput,
+  type EndCaseRequest,
+  type RecordedDecision,
+  type StageView,
+} from '../shared/contract';
+import type { EndedByKind, Recipient, StageSummary } from '../shared/events';
+import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
+import { STAGE, STAGE_DEADLINE, FINAL_STAGE, STATUS } from '../shared/searchAttributes';
+import { resolveRecipients } from './activityProxies';
+import { StagePlan } from './plan';
+import { createRecorder, type Recorder } from './record';
+import { endingRefusal, outcomeRefusal, type Refused } from './rules';
+
+/** What the stage loop runs: a stage of the policy, or the resolution panel its chair convened. */
+export interface StageRun {
+  index: number;
+  number: number;
+  id: string;
+  name: string;
+  guidance?: string;
+  timescale: Timescale;
+  participants: Recipient[];
+  notify: RoleRef[];
+  reminders: { before: string }[];
+  onDeadline: Stage['onDeadline'];
+  isFinal: boolean;
+  panelAllowed: boolean;
+}
+
+/** A request to end the case early, taken by the Update handler and carried out by the main flow. */
+export interface EndingRequest {
+  status: Extract<ClosedStatus, 'withdrawn' | 'closed'>;
+  by: EndedByKind;
+  actor: string;
+  reason: string;
+}
+
+export class CaseContext {
+  readonly reference: string;
+  readonly policy: DisagreementInput['policy'];
+  readonly plan: StagePlan;
+  readonly record: Recorder;
+  readonly soFar: CaseSoFar;
+  status: CaseStatus = 'open';
+  current?: { run: StageRun; view: StageView; decision?: RecordedDecision };
+  /** Set when the raiser or an admin asks to end the case; the main flow then ends it. */
+  ending?: EndingRequest;
+  /** Set once an early ending is on the record, for the Update that asked for it. */
+  endingRecorded?: CaseEnding;
+  /** Invitations still being handed over when their stage was already decided. */
+  readonly inFlight: Promise<unknown>[] = [];
+  /** Duty reminders waiting for their due dates. */
+  readonly dutyReminders: Promise<unknown>[] = [];
+  /** The policy's own flow: cancelled to end the case early. */
+  readonly policyScope = new CancellationScope();
+  /** Duty reminders outlive a resolution, so they have a scope of their own. */
+  readonly dutyScope = new CancellationScope();
+
+  constructor(readonly input: DisagreementInput) {
+    this.reference = input.reference;
+    this.policy = input.policy;
+    this.plan = new StagePlan(input);
+    const resume = input.resume;
+    this.soFar = resume ?? {
+      lastSeq: 0,
+      stageIndex: this.plan.startingStage(),
+      reason: { kind: 'opened' },
+      decisions: [],
+      involved: [],
+      stagesSeen: [],
+      duties: [],
+    };
+    this.record = createRecorder(this.reference, this.soFar.lastSeq);
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  /** Who holds these roles for this case, now (the directory is the case's snapshot). */
+  recipientsOf(refs: RoleRef[]): Promise<Recipient[]> {
+    if (refs.length === 0) return Promise.resolve([]);
+    const { input, policy } = this;
+    return resolveRecipients({
+      directory: policy.directory,
+      refs,
+      raiser: input.raiser,
+      other: input.other,
+      flags: input.flags,
+      category: input.category,
+      caseStatus: input.caseStatus,
+      counterparts: policy.counterparts,
+      at: this.now(),
+      calendar: policy.calendar,
+    });
+  }
+
+  /** The two practitioners, as recipients. */
+  practitioners(): Recipient[] {
+    const { raiser, other } = this.input;
+    return [
+      { id: 'raiser.worker.0', role: 'worker', name: raiser.name, email: raiser.email, agencyId: raiser.agencyId },
+      { id: 'other.worker.0', role: 'worker', name: other.name, email: other.email, agencyId: other.agencyId },
+    ];
+  }
+
+  /** Everyone the case has involved, the two practitioners first, once each. */
+  everyoneInvolved(): Recipient[] {
+    const byEmail = new Map<string, Recipient>();
+    for (const r of [...this.practitioners(), ...this.soFar.involved]) if (!byEmail.has(r.email.toLowerCase())) byEmail.set(r.email.toLowerCase(), r);
+    return [...byEmail.values()];
+  }
+
+  involve(people: Recipient[]): void {
+    const known = new Set(this.soFar.involved.map((p) => p.email.toLowerCase()));
+    for (const p of people) if (!known.has(p.email.toLowerCase())) this.soFar.involved.push(p);
+  }
+
+  summary(run: StageRun, deadline: string): StageSummary {
+    return { number: run.number, name: run.name, guidance: run.guidance, deadline, isFinal: run.isFinal };
+  }
+
+  showStage(view: StageView): void {
+    upsertSearchAttributes([
+      { key: STAGE, value: view.number },
+      { key: STAGE_DEADLINE, value: new Date(view.deadline) },
+      { key: FINAL_STAGE, value: view.isFinal },
+    ]);
+  }
+
+  setStatus(status: CaseStatus): void {
+    this.status = status;
+    upsertSearchAttributes([
+      { key: STATUS, value: status },
+      { key: STAGE_DEADLINE, value: null },
+    ]);
+  }
+
+  /** Resolves when an outcome is recorded at the current stage. */
+  decided = () => this.current?.decision !== undefined;
+
+  /** The query, the decision Update and the two ending Updates. */
+  answerMessages(): void {
+    setHandler(caseState, (): CaseState => ({
+      reference: this.reference,
+      partnership: this.policy.id,
+      policyVersion: this.policy.policy.version,
+      status: this.status,
+      stage: this.current?.view ?? null,
+      decisions: this.soFar.decisions,
+      resolutionRequires: this.policy.resolution?.require ?? [],
+    }));
+
+    setHandler(
+      recordOutcome,
+      async (request) => {
+        const stage = this.current!;
+        const by = stage.run.participants.find((p) => p.id === request.recipientId)!;
+        const decision: RecordedDecision = { stage: request.stage, recipientId: by.id, recordedBy: by.role, recordedAt: this.now(), decision: request.decision };
+        // Taken before the first await, so a second submission in the same moment is refused.
+        stage.decision = decision;
+        this.soFar.decisions.push(decision);
+        await this.record({ type: 'outcomeRecorded', stage: request.stage, actor: by.id, detail: { role: by.role, ...request.decision } });
+        return decision;
+      },
+      {
+        validator: (request) =>
+          refuse(
+            outcomeRefusal(
+              {
+                status: this.ending ? 'closed' : this.status,
+                required: this.policy.resolution?.require ?? [],
+                stage: this.current && {
+                  number: this.current.run.number,
+                  participants: this.current.run.participants,
+                  isFinal: this.current.run.isFinal,
+                  panelAllowed: this.current.run.panelAllowed,
+                  decided: this.current.decision !== undefined,
+                },
+              },
+              request,
+            ),
+          ),
+      },
+    );
+
+    const ender = (how: 'withdraw' | 'close') => ({
+      handler: async (request: EndCaseRequest): Promise<CaseEnding> => {
+        this.ending = { status: how === 'withdraw' ? 'withdrawn' : 'closed', by: request.by, actor: request.actor.trim(), reason: request.reason.trim() };
+        this.policyScope.cancel();
+        this.dutyScope.cancel();
+        // Answer once the ending is on the record; the emails about it follow.
+        await condition(() => this.endingRecorded !== undefined);
+        return this.endingRecorded!;
+      },
+      validator: (request: EndCaseRequest) => refuse(endingRefusal(how, this.ending ? 'closed' : this.status, request)),
+    });
+    const withdraw = ender('withdraw');
+    setHandler(withdrawCase, withdraw.handler, { validator: withdraw.validator });
+    const close = ender('close');
+    setHandler(closeCase, close.handler, { validator: close.validator });
+  }
+}
+
+function refuse(refused: Refused | undefined): void {
+  if (refused) throw ApplicationFailure.create({ type: refused.type, message: refused.message, nonRetryable: true });
+}
