@@ -71,30 +71,23 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
       expect(confirmation.text).toContain('reviewed on 2027-01-15');
     }
 
-    await waitForEvent(system, reference, 'confirmationSent');
-    // Resolved, and waiting for the agreed plan's review date to remind the people named.
+    await waitForEvent(system, reference, 'closed');
+    // Resolved and closed: the agreed plan's review date waits in a reminder of its own.
     const handle = suite.temporal.workflow.getHandle(reference);
-    await expect(handle.query(caseState)).resolves.toMatchObject({ status: 'resolved' });
-    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await expect(handle.result()).resolves.toMatchObject({ status: 'resolved', endedAtStage: 2 });
+    const review = suite.temporal.workflow.getHandle(`${reference}-review`);
+    expect((await review.describe()).status.name).toBe('RUNNING');
 
     const view = await system.getJson(`/api/disagreements/${reference}`);
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ reference, status: 'resolved', stage: { number: 2, name: 'Escalate to line manager', deadline: null } });
-    // Opening a link is kept on the record too (it changes nothing about the case).
-    const linksOpened = view.body.events.filter((e: { type: string }) => e.type === 'linkOpened').map((e: { stage: number; actor: string }) => [e.stage, e.actor]);
-    expect(linksOpened).toEqual(expect.arrayContaining([[1, 'other.worker.0'], [2, 'other.lineManager.0']]));
-    expect(view.body.events.map((e: { type: string }) => e.type).filter((t: string) => t !== 'linkOpened')).toEqual([
-      'opened',
-      'stageEntered',
-      'notified',
-      'outcomeRecorded',
-      'escalated',
-      'stageEntered',
-      'notified',
-      'outcomeRecorded',
-      'resolved',
-      'confirmationSent',
-    ]);
+    // The steps that cause one another come in that order; emails and the notes of them may
+    // interleave with a quick decision, so their place is not asserted.
+    const types: string[] = view.body.events.map((e: { type: string }) => e.type);
+    const milestones = ['opened', 'stageEntered', 'outcomeRecorded', 'escalated', 'stageEntered', 'outcomeRecorded', 'resolved', 'confirmationSent', 'reviewScheduled', 'closed'];
+    expect(types.filter((t) => milestones.includes(t))).toEqual(milestones);
+    expect(view.body.events.filter((e: { type: string }) => e.type === 'notified').map((e: { stage: number }) => e.stage).sort()).toEqual([1, 2]);
+    expect(view.body.events.map((e: { seq: number }) => e.seq)).toEqual(types.map((_, i) => i));
     const decisionEvent = view.body.events.find((e: { type: string; stage: number }) => e.type === 'outcomeRecorded' && e.stage === 2);
     expect(decisionEvent).toMatchObject({
       actor: 'other.lineManager.0',
@@ -123,7 +116,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     expect(Buffer.from(input.data!).toString('latin1')).not.toContain('ann.teacher@example.org');
     const [plain] = await codec.decode([input]);
     expect(Buffer.from(plain.data!).toString()).toContain('ann.teacher@example.org');
-    await handle.terminate('test finished');
+    await review.terminate('test finished');
   });
 
   it('refuses a link that was used, and one for a stage the case has left', async () => {
