@@ -3,7 +3,7 @@
  * the ordered record, and the handlers for the state query, decisions and endings. The stage
  * mechanics (stage.ts, notices.ts, panel.ts, duties.ts, resolution.ts) work on this context.
  */
-import { CancellationScope, condition, setHandler, upsertSearchAttributes, ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   caseState,
   closeCase,
@@ -87,6 +87,9 @@ export class CaseContext {
       duties: [],
     };
     this.record = createRecorder(this.reference, this.soFar.lastSeq);
+    // Cancelling a scope nothing ran in yet would otherwise be an unhandled rejection.
+    this.policyScope.cancelRequested.catch(() => undefined);
+    this.dutyScope.cancelRequested.catch(() => undefined);
   }
 
   now(): string {
@@ -220,4 +223,12 @@ export class CaseContext {
 
 function refuse(refused: Refused | undefined): void {
   if (refused) throw ApplicationFailure.create({ type: refused.type, message: refused.message, nonRetryable: true });
+}
+
+/**
+ * For work kept to settle later (duty reminders, invitations in flight): ending the case cancels
+ * it, which is expected; anything else is a bug and fails the workflow task, where operators see it.
+ */
+export function ignoreCancellation(error: unknown): void {
+  if (!isCancellation(error)) throw error;
 }

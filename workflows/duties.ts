@@ -4,6 +4,7 @@
  * so they outlive a resolution but end with a withdrawal, and carry over a continue-as-new.
  */
 import { sleep } from '@temporalio/workflow';
+import { ignoreCancellation } from './case';
 import type { PendingDuty } from '../shared/contract';
 import { computeDeadline } from './activityProxies';
 import type { CaseContext, StageRun } from './case';
@@ -32,5 +33,5 @@ export function remindWhenDue(c: CaseContext, duty: PendingDuty): void {
     await c.record({ type: 'dutyDue', stage: duty.stage.number, detail: { duty: duty.id, due: duty.due } });
     c.soFar.duties = c.soFar.duties.filter((d) => d !== duty);
   });
-  c.dutyReminders.push(reminder);
+  c.dutyReminders.push(reminder.catch(ignoreCancellation));
 }

@@ -8,7 +8,7 @@ import type { RecordedDecision, StageView } from '../shared/contract';
 import type { EscalationReason, NotificationKind, Recipient } from '../shared/events';
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
 import { computeDeadline } from './activityProxies';
-import type { CaseContext, StageRun } from './case';
+import { ignoreCancellation, type CaseContext, type StageRun } from './case';
 import { deliver, parties, sendProforma, tellBeforeEntry } from './notices';
 
 /** How a stage ended: an outcome, its deadline, or (final stage) its last deadline. */
@@ -76,7 +76,7 @@ export async function runStage(c: CaseContext, run: StageRun, why: EscalationRea
   // a slow or unreachable mail server never eats into the people's time (decision 11).
   let acceptedAt: string | undefined;
   const invited = invite(c, run, why).then((at) => (acceptedAt = at));
-  c.inFlight.push(invited);
+  c.inFlight.push(invited.catch(ignoreCancellation));
   await condition(() => acceptedAt !== undefined || c.decided());
   if (acceptedAt) {
     const moved = clockStartDelay(view.enteredAt, view.deadline, acceptedAt);
