@@ -4,7 +4,7 @@
  * close, the final stage's end, a refused address, a mail server that is down, continue-as-new
  * and an operator's cancel. Every case's record must arrive in order with no gap.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Refusal, caseState, closeCase, recordOutcome, withdrawCase, type RecordOutcomeRequest } from '../../../shared/contract';
 import type { disagreement } from '../../../workflows/disagreement';
@@ -12,7 +12,7 @@ import { Gate, caseInput, expectOrderedRecord, fakeWorld, testPack, typesOf, use
 
 const ctx = useWorkflowHarness();
 
-async function start(taskQueue: string, input = caseInput(testPack())): Promise<WorkflowHandle<typeof disagreement>> {
+async function start(taskQueue: string, input = caseInput(testPack())): Promise<WorkflowHandleWithFirstExecutionRunId<typeof disagreement>> {
   return ctx.h.env.client.workflow.start<typeof disagreement>('disagreement', { taskQueue, workflowId: input.reference, args: [input] });
 }
 
@@ -186,7 +186,8 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
 
   it('starts a stage\'s clock only when its invitations were handed over: a mail outage moves the deadline', async () => {
     const world = fakeWorld();
-    world.mailDown = new Gate();
+    const mailServer = new Gate();
+    world.mailDown = mailServer;
     await ctx.h.withWorker(world, async (taskQueue) => {
       // Ten-second stages: a delay over half a second is more than ordinary sending time.
       const handle = await start(taskQueue, caseInput(testPack((p) => p.stages.forEach((s) => (s.timescale = { period: 'PT10S' })))));
@@ -195,7 +196,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       await new Promise((r) => setTimeout(r, 3000));
       expect((await handle.query(caseState)).stage?.number).toBe(1);
       expect(typesOf(world, handle.workflowId)).not.toContain('escalated');
-      world.mailDown.open();
+      mailServer.open();
       world.mailDown = undefined;
       await atStage(handle, world, 1);
       const moved = world.record.find((e) => e.reference === handle.workflowId && e.type === 'deadlineMoved');
