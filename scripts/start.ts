@@ -83,7 +83,7 @@ async function run() {
     const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
     const workerConnection = await NativeConnection.connect({ address });
     const links = createLinkSigner(linkSecret);
-    const activities = createActivities({ db, mailer, links, publicUrl });
+    const activities = createActivities({ db, mailer, links, publicUrl, temporal });
     const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities, dataConverter });
 
     const app = createApp({

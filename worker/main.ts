@@ -1,4 +1,5 @@
 /** The worker process on its own, as docker-compose runs it (several of them). */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { openDatabase } from '../db/database';
@@ -17,9 +18,12 @@ async function run() {
   const db = await openDatabase({ url: settings.DATABASE_URL });
   const mailer = createMailer(settings.SMTP_URL, settings.MAIL_FROM);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
     await migrate(db);
     const activities = createActivities({
+      // Review reminders are started as workflows of their own.
+      temporal: new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: encryptingDataConverter(payloadKeyOf(settings)) }),
       db,
       mailer,
       links: createLinkSigner(linkSecretOf(settings)),
@@ -35,6 +39,7 @@ async function run() {
     await worker.run();
   } finally {
     await connection.close();
+    await clientConnection.close();
     mailer.close();
     await db.close();
   }

@@ -17,10 +17,10 @@ export const { computeDeadline, reviewInstant, resolveRecipients, selectPanel } 
 });
 
 /**
- * The record: one database write. Retried quickly at first (the case's next event waits for it,
+ * The record (one database write) and starting a review reminder (one call to Temporal). Retried quickly at first (the case's next event waits for it,
  * in order) and through a database outage for as long as it lasts.
  */
-export const { recordEvent } = proxyActivities<Activities>({
+export const { recordEvent, scheduleReviewReminder } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });

@@ -4,11 +4,12 @@
  * referred on when the final stage's time runs out. Then the case's last event, and the review
  * reminder handed over, so nothing of the case is left waiting in its history.
  */
-import { ParentClosePolicy, allHandlersFinished, condition, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { DisagreementResult } from '../shared/contract';
 import type { CaseContext, EndingRequest, StageRun } from './case';
 import { deliver, parties } from './notices';
-import { reviewReminder, type ReviewReminderInput } from './reviewReminder';
+import { scheduleReviewReminder } from './activityProxies';
+import type { ReviewReminderInput } from './reviewReminder';
 
 /** Withdrawn or closed early: on the record at once, then everyone involved is told. */
 export async function endEarly(c: CaseContext, ending: EndingRequest): Promise<void> {
@@ -57,14 +58,8 @@ export async function finish(c: CaseContext, review?: ReviewReminderInput): Prom
   await condition(allHandlersFinished);
   await c.record({ type: 'closed', stage: c.current?.view.number, detail: { status: c.status } });
   await c.record.drained();
-  if (review) {
-    await startChild(reviewReminder, {
-      workflowId: `${c.reference}-review`,
-      args: [{ ...review, seq: c.record.lastSeq + 1 }],
-      // The reminder outlives the case on purpose.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  }
+  // The reminder outlives the case on purpose, and is no child of it.
+  if (review) await scheduleReviewReminder({ ...review, seq: c.record.lastSeq + 1 });
   const decision = c.status === 'resolved' ? c.soFar.decisions[c.soFar.decisions.length - 1] : undefined;
   const endedAtStage = c.current?.view.number ?? null;
   return {

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../worker/createWorker';
 import { dataConverter } from '../support/system';
 
@@ -28,9 +29,25 @@ describe('replaying recorded cases against the current workflow code', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
+  const load = (file: string) => temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')));
+
   it.each(files)('replays %s without nondeterminism', async (file) => {
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')));
     // Histories recorded by the tests are encrypted with the tests' key; older ones are plain.
-    await expect(Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle, dataConverter }, load(file), file)).resolves.toBeUndefined();
+  });
+
+  it('has a history for every path the issue names', () => {
+    for (const path of ['counterparts', 'notices-before', 'proforma', 'immediate-harm', 'panel', 'duty', 'withdrawn', 'closed-unresolved']) {
+      expect(files.filter((f) => f.startsWith('v3-') && f.includes(path))).not.toEqual([]);
+    }
+  });
+
+  it('fails with a DeterminismViolationError when a history does not match the code (negative control)', async () => {
+    const file = files.find((f) => f.startsWith('v3-'))!;
+    const history = load(file);
+    // As if the workflow had once asked for someone else's deadline: the code asks for a deadline there.
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'computeDeadline')!;
+    scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'selectPanel';
+    await expect(Worker.runReplayHistory({ workflowBundle, dataConverter }, history, `${file} (altered)`)).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

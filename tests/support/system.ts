@@ -105,6 +105,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
   // The public URL is only known once the server listens; links are built lazily from it.
   const publicUrlRef = { value: '' };
   const activities = createActivities({
+    temporal: suite.temporal,
     db: suite.db,
     mailer,
     links,

@@ -48,6 +48,8 @@ export interface FakeWorld {
   record: CaseEvent[];
   /** Emails the mail server accepted. */
   mail: Notification[];
+  /** Review reminders handed over by resolved cases. */
+  reviews: unknown[];
   /** Addresses the mail server refuses for good. */
   refuse: Set<string>;
   /** While set, every send waits here (the mail server is down). */
@@ -63,6 +65,7 @@ export function fakeWorld(): FakeWorld {
     record: [],
     mail: [],
     refuse: new Set(),
+    reviews: [],
     gapAttempts: 0,
     activities: undefined as unknown as Activities,
   };
@@ -83,6 +86,9 @@ export function fakeWorld(): FakeWorld {
         throw new Error(`record gap: ${event.type} at ${event.seq} after ${last?.seq}`);
       }
       world.record.push(event);
+    },
+    async scheduleReviewReminder(input) {
+      world.reviews.push(input);
     },
     async sendNotification(n) {
       const known = sent.get(n.key);

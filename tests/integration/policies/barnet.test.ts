@@ -1,7 +1,7 @@
 /** Barnet's ladders: by the other agency's type, by open case or new referral, and by the clock. */
 import { DateTime } from 'luxon';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const barnetCase = (other: { agency: string; email: string }, overrides: Record<string, unknown> = {}) => ({
   partnership: 'barnet',
@@ -101,6 +101,7 @@ describe('the Barnet policy', () => {
     expect(recipientsOf(suite, reference, /^stage 6: .* - for your information/)).toEqual(['bscp.barnet@example.org']);
     const escalated = (await events(system, reference)).filter((e) => e.type === 'escalated');
     expect(escalated.map((e) => e.detail.reason.kind)).toEqual(['deadline', 'deadline', 'deadline', 'deadline', 'deadline']);
+    await keepHistory(suite, reference, 'v3-barnet-out-of-hours-ladder');
     await endCase(suite, reference);
   });
 });

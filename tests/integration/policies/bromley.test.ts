@@ -26,15 +26,17 @@ describe('the Bromley policy', () => {
       await emailTo(suite, address, reference, 'resolved at stage 2');
     }
 
-    // The case sleeps until the review date (skipped here) and reminds the people named in the plan.
+    // The case closes; its review date waits in a reminder of its own (skipped here), which
+    // reminds the people named in the plan.
     const result = await suite.temporal.workflow.getHandle(reference).result();
-    expect(result).toMatchObject({ status: 'resolved', resolvedAtStage: 2 });
+    expect(result).toMatchObject({ status: 'resolved', endedAtStage: 2 });
+    await suite.temporal.workflow.getHandle(`${reference}-review`).result();
     expect(recipientsOf(suite, reference, /review date today/)).toEqual(
       ['ann.teacher@example.org', 'bob.sw@example.org', 'csc.team.manager@example.org', 'school.deputy@example.org'].sort(),
     );
     const reviewed = (await events(system, reference)).find((e) => e.type === 'reviewDateReached')!;
     expect(london(reviewed.at).toISODate()! >= reviewDate).toBe(true);
-    await keepHistory(suite, reference, 'v2-bromley-resolved-review-date');
+    await keepHistory(suite, reference, 'v3-bromley-resolved-review-date');
   });
 
   it('escalates through every stage to the BSCP chair by deadlines alone, one working week each', async () => {
@@ -51,8 +53,13 @@ describe('the Bromley policy', () => {
     expect(invited(5)).toEqual(['bscp.chair@example.org']);
     // 2.11: the partnership mailbox hears of the referral to the chair.
     expect(recipientsOf(suite, reference, /^stage 5: .* - for your information/)).toEqual(['bscp@example.org']);
-    // The chair's stage has nowhere to escalate to: the chair is reminded instead.
+    // The chair's stage has nowhere to escalate to: the chair is reminded once, given another
+    // week, and then the case is closed unresolved and everyone involved is told.
     expect(recipientsOf(suite, reference, /^stage 5: .* - deadline passed/)).toEqual(['bscp.chair@example.org']);
+    await expect(suite.temporal.workflow.getHandle(reference).result()).resolves.toMatchObject({ status: 'unresolved', endedAtStage: 5 });
+    expect(recipientsOf(suite, reference, /^stage 5: .* - case ended/)).toEqual(
+      expect.arrayContaining(['ann.teacher@example.org', 'bob.sw@example.org', 'bscp.chair@example.org']),
+    );
 
     const history = await events(system, reference);
     const escalations = history.filter((e) => e.type === 'escalated');
@@ -82,6 +89,7 @@ describe('the Bromley policy', () => {
     await decide(await emailTo(suite, 'bob.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Disagree.' });
     // Looked after: the IRO is notified at stage two.
     await emailTo(suite, 'iro.service@example.org', reference, 'stage 2: Escalate to line manager - for your information');
+    await keepHistory(suite, reference, 'v3-bromley-immediate-harm');
     await endCase(suite, reference);
   });
 });

@@ -87,7 +87,7 @@ describe('the Chew Stoke policy', () => {
     await emailTo(suite, 'olly.playworker@example.org', reference, 'resolved at stage 6');
     await emailTo(suite, 'lscb.manager@example.org', reference, /outcome recorded/);
     await suite.temporal.workflow.getHandle(reference).result();
-    await keepHistory(suite, reference, 'v2-chew-stoke-deadlines-panel');
+    await keepHistory(suite, reference, 'v3-chew-stoke-deadlines-panel');
   });
 });
 

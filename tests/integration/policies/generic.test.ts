@@ -1,6 +1,7 @@
 /** The generic guidance: four stages with expected outcomes, ending in a referral to the Heads of Safeguarding. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, events, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { withdrawCase } from '../../../shared/contract';
+import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const genericCase = () => ({
   partnership: 'generic',
@@ -45,5 +46,28 @@ describe('the generic guidance', () => {
     const history = await events(system, reference);
     expect(history.filter((e) => e.type === 'escalated').map((e) => e.stage)).toEqual([1, 2, 3]);
     expect(history.filter((e) => e.type === 'stageEntered').pop()!.detail.name).toMatch(/Head of Safeguarding/);
+    // The Heads of Safeguarding are the last stage: when its time runs out too, they are reminded
+    // once and the case is closed unresolved, rather than waiting for ever.
+    await expect(suite.temporal.workflow.getHandle(reference).result()).resolves.toMatchObject({ status: 'unresolved', endedAtStage: 4 });
+    expect(recipientsOf(suite, reference, /^stage 4: .* - deadline passed/)).toEqual(['csc.head.safeguarding@example.org', 'trust.safeguarding@example.org']);
+    expect((await events(system, reference)).map((e) => e.type).slice(-3)).toEqual(['closedUnresolved', 'confirmationSent', 'closed']);
+    await keepHistory(suite, reference, 'v3-generic-deadlines-closed-unresolved');
+  });
+
+  it('is withdrawn by the raiser at stage two: everyone involved is told, and the record says why', async () => {
+    const { suite, system } = ctx;
+    const reference = await openCase(system, body);
+    await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
+    await emailTo(suite, 'school.phase.leader@example.org', reference, /^stage 2: .* - action needed/);
+    const handle = suite.temporal.workflow.getHandle(reference);
+    await handle.executeUpdate(withdrawCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: 'The family moved out of the area.' }] });
+    await expect(handle.result()).resolves.toMatchObject({ status: 'withdrawn', endedAtStage: 2 });
+    expect(recipientsOf(suite, reference, /case ended/)).toEqual(
+      ['cal.sw@example.org', 'csc.team.manager@example.org', 'school.phase.leader@example.org', 'tia.teacher@example.org'].sort(),
+    );
+    const withdrawn = (await events(system, reference)).find((e) => e.type === 'withdrawn')!;
+    expect(withdrawn).toMatchObject({ stage: 2, detail: { by: 'raiser', reason: 'The family moved out of the area.' } });
+    expect((await system.getJson(`/api/disagreements/${reference}`)).body).toMatchObject({ status: 'withdrawn', closedAt: expect.any(String) });
+    await keepHistory(suite, reference, 'v3-generic-withdrawn');
   });
 });

@@ -1,6 +1,6 @@
 /** Hull's guidance as written: counterparts, DSLs told before the senior managers, the proforma from the board stage. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const hullCase = (overrides: Record<string, unknown> = {}) => ({
   partnership: 'hull',
@@ -37,6 +37,8 @@ describe('the Hull policy', () => {
     await emailTo(suite, 'gina.gp@example.org', reference, 'resolved at stage 2');
     // Before the board stage no proforma goes to the board.
     expect(recipientsOf(suite, reference, /proforma/)).toEqual([]);
+    await suite.temporal.workflow.getHandle(reference).result();
+    await keepHistory(suite, reference, 'v3-hull-counterparts-resolved');
     await endCase(suite, reference);
   });
 
@@ -74,6 +76,7 @@ describe('the Hull policy', () => {
       expect(proforma.text + proforma.html).not.toContain(identifying);
     }
     expect(proforma.text).toContain('Stage 5: ');
+    await keepHistory(suite, reference, 'v3-hull-deadlines-notices-before-proforma');
     await endCase(suite, reference);
   });
 });

@@ -68,6 +68,6 @@ describe('a partnership whose policy is not one of the seeds', () => {
     await emailTo(suite, 'school.deputy@northshire.example.org', reference, /action due/);
     const types = (await events(system, reference)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['dutyAssigned', 'dutyDue', 'resolved', 'outcomeNotified']));
-    await keepHistory(suite, reference, 'v2-northshire-route-duty-notices');
+    await keepHistory(suite, reference, 'v3-northshire-route-duty-notices');
   });
 });
