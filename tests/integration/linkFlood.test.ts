@@ -1,0 +1,69 @@
+/**
+ * Nothing a visitor does to a link touches the workflow: a flood of GETs of one decision link (a
+ * mail scanner, a script) leaves the case's Temporal history exactly as it was, is recorded once
+ * by the API, and the person's decision through that link still records afterwards.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { linkOpeningsOf } from '../../db/linkOpenings';
+import { databaseKinds } from '../support/databases';
+import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
+
+const FLOOD = 5_000;
+const CONCURRENCY = 50;
+
+/** The history's length once the workflow has settled (waiting on its stage timer): unchanged over a few looks. */
+async function settledHistoryLength(handle: WorkflowHandle): Promise<number> {
+  let last = -1;
+  let same = 0;
+  for (let i = 0; i < 200; i++) {
+    const length = (await handle.fetchHistory()).events?.length ?? 0;
+    same = length === last ? same + 1 : 0;
+    if (same >= 3) return length;
+    last = length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error('The workflow never settled');
+}
+
+describe.each(databaseKinds)('a flood of GETs of one decision link (%s)', (kind) => {
+  const ctx = useSystem(kind);
+
+  it(`leaves the workflow's history unchanged after ${FLOOD} GETs, records one opening, and the decision still records`, async () => {
+    const { suite, system } = ctx;
+    const opened = await system.postJson('/api/disagreements', newCase());
+    expect(opened.status).toBe(201);
+    const reference: string = opened.body.reference;
+    const invite = await suite.mail.waitFor(toWithSubject('bob.sw@example.org', new RegExp(`${reference}: stage 1`)));
+    const link = linkIn(invite);
+    await waitForEvent(system, reference, 'notified');
+    const handle = suite.temporal.workflow.getHandle(reference);
+    const before = await settledHistoryLength(handle);
+
+    let sent = 0;
+    const statuses = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (sent < FLOOD) {
+          sent++;
+          const res = await fetch(link);
+          await res.arrayBuffer();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        }
+      }),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({ 200: FLOOD });
+
+    expect((await handle.fetchHistory()).events?.length).toBe(before);
+    const openings = await linkOpeningsOf(suite.db, reference);
+    expect(openings).toEqual([expect.objectContaining({ stage: 1, recipientId: 'other.worker.0' })]);
+
+    // The person's decision through the same link is recorded as if nothing had happened.
+    const page = await openLink(link);
+    const decided = await page.submit({ outcome: 'notResolved', reasons: 'Social care still says the threshold is not met.' });
+    expect(decided.status).toBe(200);
+    expect(decided.html).toContain('not resolved at stage 1');
+    await waitForEvent(system, reference, 'outcomeRecorded');
+    expect(await linkOpeningsOf(suite.db, reference)).toHaveLength(1);
+    await handle.terminate('test finished');
+  });
+});
