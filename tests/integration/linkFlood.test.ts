@@ -3,27 +3,13 @@
  * mail scanner, a script) leaves the case's Temporal history exactly as it was, is recorded once
  * by the API, and the person's decision through that link still records afterwards.
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import { linkOpeningsOf } from '../../db/linkOpenings';
 import { databaseKinds } from '../support/databases';
+import { settledHistoryLength } from '../support/waits';
 import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
 
 const FLOOD = 5_000;
 const CONCURRENCY = 50;
-
-/** The history's length once the workflow has settled (waiting on its stage timer): unchanged over a few looks. */
-async function settledHistoryLength(handle: WorkflowHandle): Promise<number> {
-  let last = -1;
-  let same = 0;
-  for (let i = 0; i < 200; i++) {
-    const length = (await handle.fetchHistory()).events?.length ?? 0;
-    same = length === last ? same + 1 : 0;
-    if (same >= 3) return length;
-    last = length;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error('The workflow never settled');
-}
 
 describe.each(databaseKinds)('a flood of GETs of one decision link (%s)', (kind) => {
   const ctx = useSystem(kind);
