@@ -22,7 +22,7 @@ export const REASON_MAX = 2_000;
 export const endCaseSchema = z
   .object({
     reason: z
-      .string({ error: 'is required' })
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
       .trim()
       .min(1, 'is required')
       .max(REASON_MAX, `must be ${REASON_MAX} characters or fewer`),
@@ -33,7 +33,7 @@ type Ending = 'withdraw' | 'close';
 
 type EndResult =
   | { ok: true; ending: CaseEnding }
-  | { ok: false; status: number; title: string; detail: string; problem: 'notFound' | 'ended' | 'notAllowed' | 'refused' | 'starting'; endedAs?: string };
+  | { ok: false; status: number; title: string; detail: string; problem: 'notFound' | 'ended' | 'notAllowed' | 'refused' | 'retryLater'; endedAs?: string };
 
 const UPDATES = { withdraw: withdrawCase, close: closeCase } as const;
 const VERB = { withdraw: 'withdrawn', close: 'closed' } as const;
@@ -55,7 +55,7 @@ async function endCase(deps: AppDeps, reference: string, ending: Ending, request
       // No running workflow: it has finished (ended a moment ago), or it is still to be started.
       return c.started
         ? { ok: false, status: 409, title: 'The case has already ended', detail: `Case ${reference} has ended; it cannot be ${VERB[ending]}.`, problem: 'ended' }
-        : { ok: false, status: 503, title: 'The case is still starting', detail: `Case ${reference} is being started; try again in a few seconds.`, problem: 'starting' };
+        : { ok: false, status: 503, title: 'The case is still starting', detail: `Case ${reference} is being started; try again in a few seconds.`, problem: 'retryLater' };
     }
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;
     const cause = error.cause;
@@ -63,6 +63,10 @@ async function endCase(deps: AppDeps, reference: string, ending: Ending, request
     const detail = cause?.message || `The case could not be ${VERB[ending]}.`;
     if (refusal === Refusal.caseClosed) return { ok: false, status: 409, title: 'The case has already ended', detail, problem: 'ended' };
     if (refusal === Refusal.notAllowed) return { ok: false, status: 403, title: `This case cannot be ${VERB[ending]} by you`, detail, problem: 'notAllowed' };
+    // Workers still on code from before case endings (a rolling deploy): retrying later will work.
+    if (/No registered handler for update/.test(cause?.message ?? '')) {
+      return { ok: false, status: 503, title: `Cases cannot be ${VERB[ending]} just now`, detail: 'The workers running this case do not handle endings yet; try again after they are updated.', problem: 'retryLater' };
+    }
     return { ok: false, status: 409, title: `The case could not be ${VERB[ending]}`, detail, problem: 'refused' };
   }
 }
