@@ -130,7 +130,8 @@ export function createApp(deps: AppDeps) {
       console.warn(`${req.method} ${req.route?.path ?? 'request'}: ${down} unavailable (${error.message})`);
       return sendUnavailable(req, res, down);
     }
-    console.error(`${req.method} ${req.path} failed:`, error);
+    // The route's pattern, not the path: a decision link's path is its token.
+    console.error(`${req.method} ${req.route?.path ?? req.path} failed:`, error);
     if (req.path.startsWith('/api/')) return sendProblem(res, 500, 'Something went wrong', 'The error has been logged.');
     res.status(500).render('error.njk');
   });
