@@ -9,12 +9,12 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
 import { startCaseWorkflow } from '../../api/caseStart';
-import { reconcileOnce } from '../../api/reconciler';
+import { reconcileOnce, startReconciler } from '../../api/reconciler';
 import type { DisagreementInput } from '../../shared/contract';
 import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
 import { API_KEY, LINK_SECRET, dataConverter, newCase, to, toWithSubject, useSystem, waitForEvent, type Running } from '../support/system';
-import { closedPort, settledHistoryLength } from '../support/waits';
+import { closedPort, eventually, settledHistoryLength } from '../support/waits';
 
 /** A case whose two practitioners have addresses of their own, so every email of this case (or of a duplicate) can be counted. */
 function uniqueCase() {
@@ -211,6 +211,29 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
     await expect(startCaseWorkflow({ db: suite.db, temporal: suite.temporal, taskQueue: system.taskQueue }, rows[0].workflow_input)).resolves.toBeUndefined();
     await settledHistoryLength(suite.temporal.workflow.getHandle(reference));
     expect(suite.mail.messages().filter((m) => to((body.raiser as { email: string }).email)(m) || to((body.other as { email: string }).email)(m))).toHaveLength(2);
+    await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+  });
+
+  it('starts a lost case by itself on its interval, and stops when told', async () => {
+    const { suite, system } = ctx;
+    const checked = validateNewCase(suite, uniqueCase());
+    if (!checked.ok) throw new Error('the test case is not valid');
+    const unreachable = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
+    let reference: string;
+    try {
+      const opened = await openCase({ db: suite.db, temporal: new Client({ connection: unreachable, dataConverter }), taskQueue: system.taskQueue, links: createLinkSigner(LINK_SECRET) }, checked.body, checked.pack);
+      reference = (opened as { reference: string }).reference;
+    } finally {
+      await unreachable.close();
+    }
+    const lines: string[] = [];
+    const reconciler = startReconciler({ db: suite.db, temporal: suite.temporal, taskQueue: system.taskQueue }, { afterSeconds: 0, intervalMs: 200, log: (line) => lines.push(line) });
+    try {
+      await eventually('the reconciler to start the case', async () => ((await suite.temporal.workflow.getHandle(reference).describe()).status.name === 'RUNNING' ? true : undefined));
+      await eventually('the reconciler to say so', async () => (lines.some((l) => l.includes(reference)) ? true : undefined));
+    } finally {
+      await reconciler.stop();
+    }
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });
 

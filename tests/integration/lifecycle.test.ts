@@ -18,7 +18,8 @@ async function occupiedPort(): Promise<{ port: number; blocker: Server }> {
 }
 
 // api/main.ts needs a PostgreSQL server; CI sets DATABASE_URL. `npm start` (PGlite) runs everywhere.
-const withPostgres = process.env.DATABASE_URL ? it : it.skip;
+const withPostgres = (name: string, test: () => Promise<void>) =>
+  process.env.DATABASE_URL ? it(name, test) : it.skip(`${name} (skipped: DATABASE_URL is not set)`, test);
 
 describe('starting and stopping the processes', () => {
   let spawned: Spawned | undefined;

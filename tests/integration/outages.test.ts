@@ -23,7 +23,7 @@ const staffBrowser = { authorization: `Basic ${Buffer.from(`staff:${API_KEY}`).t
 // Needs PostgreSQL's programs to run a cluster of its own; CI sets DATABASE_URL whenever they are installed.
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
-withPostgres('a PostgreSQL restart under a running API process', () => {
+withPostgres(`a PostgreSQL restart under a running API process${process.env.DATABASE_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () => {
   let cluster: Awaited<ReturnType<typeof throwawayCluster>>;
   let api: Spawned | undefined;
   let base: string;
@@ -125,6 +125,31 @@ describe('an API whose Temporal cannot be reached', () => {
     expect(await res.json()).toMatchObject({ status: 503, detail: expect.stringContaining('workflow service') });
     expect(await caseCount()).toBe(before);
     expect((await suite.db.query('SELECT 1 FROM idempotency_keys')).rows).toEqual([]);
+  });
+
+  it('answers the raise form with a 503 page, and writes nothing', async () => {
+    const before = await caseCount();
+    const form = await fetch(`${base}/raise/bromley`);
+    const html = await form.text();
+    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const fields = {
+      _csrf: html.match(/name="_csrf" value="([^"]+)"/)![1],
+      _submission: html.match(/name="_submission" value="([^"]+)"/)![1],
+      'raiser.name': 'Ann Teacher',
+      'raiser.email': 'ann.teacher@example.org',
+      'raiser.agency': 'hillside-primary',
+      'other.name': 'Bob Social-Worker',
+      'other.email': 'bob.sw@example.org',
+      'other.agency': 'bromley-csc',
+      childReference: 'UPN-A123456789012',
+      category: 'levels-of-need',
+      description: 'School believes the threshold is met.',
+    };
+    const res = await fetch(`${base}/raise/bromley`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual', signal: NO_HANG() });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await res.text()).toContain('it will not be recorded twice');
+    expect(await caseCount()).toBe(before);
   });
 
   it('says on /ready which dependency is down, and stays live on /health', async () => {
