@@ -1,8 +1,8 @@
 /**
- * Outages degrade cleanly. A PostgreSQL restart while the API holds pooled connections does not
- * crash it: it answers 503 with Retry-After while the server is down and works again after. An
- * API whose Temporal cannot be reached answers 503 at once (not after the client's 20 s of
- * retries), says so on /ready, and writes nothing.
+ * Outages degrade cleanly. A PostgreSQL restart while the API and a worker hold pooled connections
+ * crashes neither; the API answers 503 with Retry-After while the server is down and works again
+ * after. An API whose Temporal cannot be reached answers 503 at once (not after the client's 20 s
+ * of retries), says so on /ready, and writes nothing.
  */
 import type { Server } from 'node:http';
 import { Client, type Connection } from '@temporalio/client';
@@ -23,9 +23,10 @@ const staffBrowser = { authorization: `Basic ${Buffer.from(`staff:${API_KEY}`).t
 // Needs PostgreSQL's programs to run a cluster of its own; CI sets DATABASE_URL whenever they are installed.
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
-withPostgres(`a PostgreSQL restart under a running API process${process.env.DATABASE_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () => {
+withPostgres(`a PostgreSQL restart under a running API and worker${process.env.DATABASE_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () => {
   let cluster: Awaited<ReturnType<typeof throwawayCluster>>;
   let api: Spawned | undefined;
+  let worker: Spawned | undefined;
   let base: string;
 
   beforeAll(async () => {
@@ -33,10 +34,13 @@ withPostgres(`a PostgreSQL restart under a running API process${process.env.DATA
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     api = spawnNode('api/main.ts', apiEnv({ DATABASE_URL: cluster.url, PORT: String(port), DATABASE_CONNECT_TIMEOUT_MS: '2000' }));
-    await api.waitForOutput(/listening on/);
+    // A worker too: its pool keeps the connection it migrated with, idle, when PostgreSQL goes.
+    worker = spawnNode('worker/main.ts', apiEnv({ DATABASE_URL: cluster.url, SMTP_URL: 'smtp://127.0.0.1:1' }));
+    await Promise.all([api.waitForOutput(/listening on/), worker.waitForOutput(/RUNNING/)]);
   });
   afterAll(async () => {
     await ensureStopped(api);
+    await ensureStopped(worker);
     await cluster?.remove();
   });
 
@@ -80,6 +84,9 @@ withPostgres(`a PostgreSQL restart under a running API process${process.env.DATA
     expect(again.status).toBe(404);
     expect(api!.alive()).toBe(true);
     expect(api!.output()).not.toMatch(/Unhandled 'error' event/);
+    // The worker lived through it as well.
+    await worker!.waitForOutput(/dropped a pooled connection \(57P01\)/, 10_000);
+    expect(worker!.alive()).toBe(true);
   });
 });
 
