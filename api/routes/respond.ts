@@ -9,7 +9,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { formProtection } from '../csrf';
 import { Refusal, recordOutcome, type CaseState } from '../../shared/contract';
 import { recordLinkOpening } from '../../db/linkOpenings';
-import type { Database } from '../../db/database';
 import { queryCaseState } from '../caseState';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { LinkError, type LinkClaims } from '../../shared/links';
@@ -30,8 +29,18 @@ export function respondRouter(deps: AppDeps): Router {
     boundTo: (req) => String(req.params.token ?? ''),
   });
 
+  // Links this API has already recorded: a repeat GET then costs no write at all. Each process has
+  // its own; the table's key keeps one row however many processes see the first opening.
+  const recorded = new Set<string>();
+  const recordOpening = async (claims: LinkClaims) => {
+    if (recorded.has(claims.jti)) return;
+    await recordLinkOpening(deps.db, claims);
+    if (recorded.size >= 10_000) recorded.clear();
+    recorded.add(claims.jti);
+  };
+
   router.get('/respond/:token', async (req, res) => {
-    const link = await openLink(deps, req.params.token, res, { recordOpening: true });
+    const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
     res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
@@ -85,7 +94,7 @@ export function respondRouter(deps: AppDeps): Router {
  * unusable. Opening a link is kept on the record once (the first time) by the API; nothing about
  * it reaches the workflow.
  */
-async function openLink(deps: AppDeps, token: string, res: Response, options: { recordOpening?: boolean } = {}) {
+async function openLink(deps: AppDeps, token: string, res: Response, recordOpening?: (claims: LinkClaims) => Promise<void>) {
   let claims: LinkClaims;
   try {
     claims = await deps.links.verify(token);
@@ -94,7 +103,7 @@ async function openLink(deps: AppDeps, token: string, res: Response, options: { 
     res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
     return undefined;
   }
-  if (options.recordOpening) await recordFirstOpening(deps.db, claims);
+  if (recordOpening) await recordOpening(claims);
   // One light query for what the page needs from the record (links are opened in floods).
   const { rows } = await deps.db.query<{ category: string; raiser_agency: string; other_agency: string; used: boolean }>(
     `SELECT category, raiser->>'agencyId' AS raiser_agency, other_party->>'agencyId' AS other_agency,
@@ -147,18 +156,6 @@ async function openLink(deps: AppDeps, token: string, res: Response, options: { 
 
 function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {
   return queryCaseState(deps.temporal, reference);
-}
-
-/** Links this process has already recorded: a repeat GET then costs no write at all. Bounded. */
-const recordedOpenings = new WeakMap<Database, Set<string>>();
-
-async function recordFirstOpening(db: Database, claims: LinkClaims) {
-  let seen = recordedOpenings.get(db);
-  if (!seen) recordedOpenings.set(db, (seen = new Set()));
-  if (seen.has(claims.jti)) return;
-  await recordLinkOpening(db, claims);
-  if (seen.size >= 10_000) seen.clear();
-  seen.add(claims.jti);
 }
 
 function lastDecisionFor(state: CaseState | undefined, stage: number) {

@@ -3,13 +3,35 @@
  * mail scanner, a script) leaves the case's Temporal history exactly as it was, is recorded once
  * by the API, and the person's decision through that link still records afterwards.
  */
+import { createApp } from '../../api/app';
+import { listen } from '../../api/server';
 import { linkOpeningsOf } from '../../db/linkOpenings';
+import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
 import { settledHistoryLength } from '../support/waits';
-import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
+import { API_KEY, LINK_SECRET, linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
 
 const FLOOD = 5_000;
 const CONCURRENCY = 50;
+
+/** Another API on the same database, Temporal and task queue, as a second process would be. */
+async function secondApi(suite: Suite, system: Running) {
+  const app = createApp({
+    temporal: suite.temporal,
+    db: suite.db,
+    policies: suite.policies,
+    links: createLinkSigner(LINK_SECRET),
+    csrfSecret: 'test-csrf-secret',
+    apiKeys: [API_KEY],
+    publicUrl: system.baseUrl,
+    taskQueue: system.taskQueue,
+  });
+  const server = await listen(app, 0, '127.0.0.1');
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
 
 describe.each(databaseKinds)('a flood of GETs of one decision link (%s)', (kind) => {
   const ctx = useSystem(kind);
@@ -25,18 +47,22 @@ describe.each(databaseKinds)('a flood of GETs of one decision link (%s)', (kind)
     const handle = suite.temporal.workflow.getHandle(reference);
     const before = await settledHistoryLength(handle);
 
+    // Two API processes behind one address, as a deployment runs them: each sees the link for the
+    // first time, and the record still keeps one opening.
+    const second = await secondApi(suite, system);
+    const linkTo = (n: number) => (n % 2 === 0 ? link : link.replace(system.baseUrl, second.baseUrl));
     let sent = 0;
     const statuses = new Map<number, number>();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (sent < FLOOD) {
-          sent++;
-          const res = await fetch(link);
+          const res = await fetch(linkTo(sent++));
           await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         }
       }),
     );
+    await second.close();
     expect(Object.fromEntries(statuses)).toEqual({ 200: FLOOD });
 
     expect((await handle.fetchHistory()).events?.length).toBe(before);
