@@ -42,7 +42,9 @@ export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs a command from the repository's root, e.g. `node --import tsx api/main.ts` or `npm run start:api`. */
 export function spawnProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, so a test that fails half-way can stop everything it started
+  // (an npm script that loses its child leaves that child running otherwise).
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -96,10 +98,14 @@ export function spawnProcess(command: string, args: string[], env: NodeJS.Proces
 /** `node --import tsx <script>`, as the Dockerfile and compose start the processes. */
 export const spawnNode = (script: string, env: NodeJS.ProcessEnv) => spawnProcess(process.execPath, ['--import', 'tsx', script], env);
 
-/** Stops a process that is still running (a test that failed half-way). */
+/** Stops whatever the test started that is still running (a test that failed half-way), children included. */
 export async function ensureStopped(p: Spawned | undefined) {
-  if (!p?.alive()) return;
-  p.child.kill('SIGKILL');
+  if (!p?.child.pid) return;
+  try {
+    process.kill(-p.child.pid, 'SIGKILL');
+  } catch {
+    // Nothing left in the group.
+  }
   await p.exited;
 }
 
