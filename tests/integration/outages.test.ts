@@ -52,9 +52,11 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     // Fast shutdown ends every pooled connection with 57P01 ("terminating connection due to administrator command").
     await cluster.pause();
     const ready = await eventually('/ready to say the database is down', async () => {
+      if (!api!.alive()) return 'died' as const;
       const res = await fetch(`${base}/ready`, { signal: NO_HANG() });
       return res.status === 503 ? res : undefined;
     });
+    if (ready === 'died') throw new Error(`The API process died when PostgreSQL went down:\n${api!.output()}`);
     // The pooled connections were ended by the server, and the process lived through it.
     await api!.waitForOutput(/dropped a pooled connection \(57P01\)/, 10_000);
     expect(api!.alive()).toBe(true);
