@@ -4,7 +4,7 @@
  * the JSON API and the partnership's dashboard are for staff and agency systems holding an API key
  * (`Authorization: Bearer <key>`, or a browser's basic-auth prompt with the key as the password).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LinkError } from '../shared/links';
 import type { AppDeps } from './app';
@@ -12,19 +12,32 @@ import { sendProblem } from './problem';
 
 const VIEW_COOKIE = 'lscp.view';
 
-export function hasStaffKey(deps: Pick<AppDeps, 'apiKeys'>, req: Request): boolean {
+/** The staff key the request presents, when it is one of ours. */
+export function staffKeyOf(deps: Pick<AppDeps, 'apiKeys'>, req: Request): string | undefined {
   const header = req.get('authorization') ?? '';
   const [scheme, value = ''] = header.split(' ');
   let presented = '';
   if (scheme === 'Bearer') presented = value;
   if (scheme === 'Basic') presented = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
-  if (!presented) return false;
+  if (!presented) return undefined;
   const given = Buffer.from(presented);
-  return deps.apiKeys.some((key) => {
+  return deps.apiKeys.find((key) => {
     const expected = Buffer.from(key);
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }
+
+export function hasStaffKey(deps: Pick<AppDeps, 'apiKeys'>, req: Request): boolean {
+  return staffKeyOf(deps, req) !== undefined;
+}
+
+/** A stable, non-secret name for an API key (its hash), to scope what the key's holder did. */
+export const apiKeyFingerprint = (key: string) => `api-key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+
+/** Who is looking at a case page: someone the case involves (their view link's recipient), or staff. */
+export type Viewer = { recipientId: string } | { staff: true };
+
+export const viewerOf = (res: Response): Viewer | undefined => res.locals.viewer as Viewer | undefined;
 
 export function staffOnly(deps: AppDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -62,9 +75,15 @@ export function caseAccess(deps: AppDeps): RequestHandler {
     const cookie = (req.cookies as Record<string, string> | undefined)?.[VIEW_COOKIE];
     if (cookie) {
       const view = await deps.links.verifyView(cookie).catch(() => undefined);
-      if (view?.reference === reference) return next();
+      if (view?.reference === reference) {
+        res.locals.viewer = { recipientId: view.recipientId } satisfies Viewer;
+        return next();
+      }
     }
-    if (hasStaffKey(deps, req)) return next();
+    if (hasStaffKey(deps, req)) {
+      res.locals.viewer = { staff: true } satisfies Viewer;
+      return next();
+    }
     res.status(403).render('access-needed.njk', {});
   };
 }

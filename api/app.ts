@@ -17,9 +17,11 @@ import { respondRouter } from './routes/respond';
 import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
-import { casePage } from './casePage';
-import { caseAccess, staffOnly } from './access';
+import { endCaseRouter } from './routes/endCase';
+import { casePage, statusLabel } from './casePage';
+import { caseAccess, staffOnly, viewerOf } from './access';
 import { codecRouter } from './codec';
+import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
 
 export interface AppDeps {
   temporal: Client;
@@ -38,6 +40,8 @@ export interface AppDeps {
   apiKeys: string[];
   /** Present when mail is caught in-process: the /mail page lists it. */
   mailCatcher?: MailCatcher;
+  /** Deadline for the Temporal calls made while serving one request (TEMPORAL_CALL_TIMEOUT_MS). */
+  temporalTimeoutMs?: number;
 }
 
 const GOVUK = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
   views.addGlobal('roleLabel', roleLabel);
+  views.addGlobal('statusLabel', statusLabel);
   views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
   views.addFilter('dateTime', (iso: string) =>
     new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
@@ -65,12 +70,22 @@ export function createApp(deps: AppDeps) {
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(cookieParser());
 
+  // Liveness: the process is up and serving. Readiness: it can do its work now (PostgreSQL and
+  // Temporal answer); neither says anything about a case or a person.
   app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+  app.get('/ready', async (_req, res) => {
+    const [database, temporal] = await Promise.all([checkDatabase(deps.db), checkTemporal(deps.temporal)]);
+    const checks = { database: database ? 'ok' : 'unavailable', temporal: temporal ? 'ok' : 'unavailable' };
+    if (database && temporal) return res.json({ status: 'ready', checks });
+    res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).json({ status: 'not ready', checks });
+  });
+  app.use(temporalDeadline(deps.temporal, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS));
   if (deps.codec) app.use(codecRouter({ ...deps, codec: deps.codec }));
   app.use('/api', staffOnly(deps));
   app.use('/partnerships', staffOnly(deps));
   app.use('/cases/:reference', caseAccess(deps));
   app.use(disagreementsRouter(deps));
+  app.use(endCaseRouter(deps));
   app.use(respondRouter(deps));
 
   app.use(raiseRouter(deps));
@@ -78,12 +93,12 @@ export function createApp(deps: AppDeps) {
   app.use(recordsRouter(deps));
 
   app.get('/cases/:reference', async (req, res) => {
-    const page = await casePage(deps, req.params.reference);
+    const page = await casePage(deps, req.params.reference, viewerOf(res));
     if (!page) return res.status(404).render('not-found.njk');
     res.render('case.njk', page);
   });
   app.get('/cases/:reference/opened', async (req, res) => {
-    const page = await casePage(deps, req.params.reference);
+    const page = await casePage(deps, req.params.reference, viewerOf(res));
     if (!page) return res.status(404).render('not-found.njk');
     res.render('opened.njk', page);
   });
@@ -105,10 +120,18 @@ export function createApp(deps: AppDeps) {
     res.status(404).render('not-found.njk');
   });
 
-  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
     if (error.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON', error.message);
     if (error.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is too large');
-    console.error(`${req.method} ${req.path} failed:`, error);
+    // A dependency that cannot be reached is an outage, not a bug: 503 and "try again".
+    const down = unavailableDependency(error);
+    if (down) {
+      console.warn(`${req.method} ${req.route?.path ?? 'request'}: ${down} unavailable (${error.message})`);
+      return sendUnavailable(req, res, down);
+    }
+    // The route's pattern, not the path: a decision link's path is its token.
+    console.error(`${req.method} ${req.route?.path ?? req.path} failed:`, error);
     if (req.path.startsWith('/api/')) return sendProblem(res, 500, 'Something went wrong', 'The error has been logged.');
     res.status(500).render('error.njk');
   });

@@ -1,13 +1,13 @@
 /**
  * Opening and reading cases, shared by the JSON API and the pages: the same validation, the same
- * all-or-nothing write.
+ * all-or-nothing write of the record, and exactly one case per request.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { DISAGREEMENT_WORKFLOW, TASK_QUEUE, type DisagreementInput } from '../shared/contract';
+import type { CaseStatus, DisagreementInput } from '../shared/contract';
 import type { PolicyPack } from '../shared/policy/schema';
 import { appendEvent, type StoredEvent } from '../db/record';
 import { VIEW_LINK_DAYS } from '../shared/links';
 import type { AppDeps } from './app';
+import { ensureStarted, tryStartCase } from './caseStart';
 import { zodProblems, type FieldProblem } from './problem';
 import { newReference } from './reference';
 import { openDisagreementSchema, type OpenDisagreement } from './schemas';
@@ -61,23 +61,80 @@ function checkAgainstPolicy(body: OpenDisagreement, pack: PolicyPack): FieldProb
   return problems;
 }
 
+/** What a 201 says about a new case, kept with its idempotency key so a replay answers the same. */
+export interface OpenedSummary {
+  reference: string;
+  status: 'open';
+  policy: { partnership: string; name: string; title: string; version: string };
+}
+
+export interface IdempotencyClaim {
+  /** Whose key it is: an API key's fingerprint, or the raise form. Keys never clash across callers. */
+  caller: string;
+  key: string;
+  /** Hash of the canonical request body: the same key with another body is refused. */
+  requestHash: string;
+}
+
+export interface OpenOptions {
+  idempotency?: IdempotencyClaim;
+  /** Where references come from; tests make them clash. */
+  nextReference?: () => string;
+}
+
+export type OpenResult =
+  | { kind: 'opened' | 'replayed'; reference: string; summary: OpenedSummary; raiserView: string; started: boolean }
+  | { kind: 'keyReused' };
+
 /**
- * Writes the case and starts its workflow in one transaction: if Temporal refuses the start, the
- * case row is rolled back and nothing half-written is left.
+ * Opens a case: the case row (with everything needed to start its workflow), its first event and
+ * the idempotency key are written in one short transaction and committed; only then is the
+ * workflow started, outside any transaction. If the start fails, the case stays recorded and the
+ * reconciler starts it. The same idempotency key answers with the case it first opened.
  */
-export async function openCase(deps: AppDeps, body: OpenDisagreement, pack: PolicyPack) {
+export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'links'>, body: OpenDisagreement, pack: PolicyPack, options: OpenOptions = {}): Promise<OpenResult> {
   const now = new Date();
   const practitioner = (p: OpenDisagreement['raiser']) => ({ name: p.name, email: p.email, agencyId: p.agency, ...(p.role ? { role: p.role } : {}) });
   const raiser = practitioner(body.raiser);
   const other = practitioner(body.other);
+  const claim = options.idempotency;
+  const nextReference = options.nextReference ?? (() => newReference(pack.referencePrefix, now));
   for (let attempt = 0; ; attempt++) {
-    const reference = newReference(pack.referencePrefix, now);
+    const reference = nextReference();
+    const input: DisagreementInput = {
+      reference,
+      policy: pack,
+      raiser,
+      other,
+      category: body.category,
+      flags: body.flags,
+      caseStatus: body.caseStatus,
+      ...(body.startAtStage ? { startAtStage: body.startAtStage } : {}),
+    };
+    const summary: OpenedSummary = {
+      reference,
+      status: 'open',
+      policy: { partnership: pack.id, name: pack.name, title: pack.policy.title, version: pack.policy.version },
+    };
+    let written: { created: true } | { created: false; existing: StoredKey };
     try {
-      await deps.db.transaction(async (tx) => {
+      written = await deps.db.transaction(async (tx) => {
+        if (claim) {
+          // The unique key serialises concurrent duplicates: a second insert of the same key waits
+          // for the first transaction and then finds its row.
+          const claimed = await tx.query(
+            'INSERT INTO idempotency_keys (caller, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (caller, key) DO NOTHING RETURNING key',
+            [claim.caller, claim.key, claim.requestHash],
+          );
+          if (claimed.rows.length === 0) {
+            const { rows } = await tx.query<StoredKey>('SELECT request_hash, reference, response FROM idempotency_keys WHERE caller = $1 AND key = $2', [claim.caller, claim.key]);
+            return { created: false as const, existing: rows[0] };
+          }
+        }
         await tx.query(
-          `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [reference, pack.id, pack.policy.version, body.category, JSON.stringify(raiser), JSON.stringify(other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString()],
+          `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at, workflow_input)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [reference, pack.id, pack.policy.version, body.category, JSON.stringify(raiser), JSON.stringify(other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString(), JSON.stringify(input)],
         );
         await appendEvent(tx, {
           reference,
@@ -87,36 +144,53 @@ export async function openCase(deps: AppDeps, body: OpenDisagreement, pack: Poli
           actor: 'raiser.worker.0',
           detail: { partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags, caseStatus: body.caseStatus, startAtStage: body.startAtStage },
         });
-        const input: DisagreementInput = {
-          reference,
-          policy: pack,
-          raiser,
-          other,
-          category: body.category,
-          flags: body.flags,
-          caseStatus: body.caseStatus,
-          ...(body.startAtStage ? { startAtStage: body.startAtStage } : {}),
-        };
-        await deps.temporal.workflow.start(DISAGREEMENT_WORKFLOW, {
-          taskQueue: deps.taskQueue ?? TASK_QUEUE,
-          workflowId: reference,
-          args: [input],
-          memo: { reference, partnership: pack.id, policyVersion: pack.policy.version },
-        });
+        if (claim) {
+          await tx.query('UPDATE idempotency_keys SET reference = $3, response = $4 WHERE caller = $1 AND key = $2', [claim.caller, claim.key, reference, JSON.stringify(summary)]);
+        }
+        return { created: true as const };
       });
-      // The raiser's own read-only link to follow the case.
-      const raiserView = await deps.links.issueView({ reference, recipientId: 'raiser.worker.0', expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
-      return { reference, raiserView };
     } catch (error) {
-      // A clash of random references is rare; try another.
-      if (error instanceof WorkflowExecutionAlreadyStartedError && attempt < 3) continue;
+      // A clash of random references is rare: the row's key refuses it, and another is drawn.
+      if (isReferenceClash(error) && attempt < 5) continue;
       throw error;
     }
+    if (!written.created) {
+      const { existing } = written;
+      if (!existing?.reference || existing.request_hash !== claim!.requestHash) return { kind: 'keyReused' };
+      // The first request may have lost its start (a crash, an outage): a replay starts it.
+      const started = await ensureStarted(deps, existing.reference);
+      return { kind: 'replayed', reference: existing.reference, summary: existing.response, raiserView: await raiserViewOf(deps, existing.reference), started };
+    }
+    const started = await tryStartCase(deps, input);
+    return { kind: 'opened', reference, summary, raiserView: await raiserViewOf(deps, reference), started };
   }
 }
 
+interface StoredKey {
+  request_hash: string;
+  reference: string | null;
+  response: OpenedSummary;
+}
+
+/** The raiser's own read-only link to follow the case; issued afresh for a replay, never stored. */
+const raiserViewOf = (deps: Pick<AppDeps, 'links'>, reference: string) =>
+  deps.links.issueView({ reference, recipientId: RAISER, expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
+
+/** The raiser's recipient id: the view link in their confirmation carries it. */
+export const RAISER = 'raiser.worker.0';
+
+function isReferenceClash(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && (e.constraint === 'cases_pkey' || Boolean(e.message?.includes('cases_pkey')));
+}
+
 export async function readCase(deps: AppDeps, reference: string) {
-  const { rows } = await deps.db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+  const { rows } = await deps.db.query<CaseRow>(
+    `SELECT reference, partnership_id, policy_version, category, status, flags, raiser, other_party, current_stage, stage_name,
+            stage_deadline, opened_at, closed_at, workflow_started_at
+       FROM cases WHERE reference = $1`,
+    [reference],
+  );
   const row = rows[0];
   if (!row) return undefined;
   const events = await deps.db.query<StoredEvent>(
@@ -136,6 +210,8 @@ export async function readCase(deps: AppDeps, reference: string) {
       : null,
     openedAt: new Date(row.opened_at).toISOString(),
     closedAt: row.closed_at ? new Date(row.closed_at).toISOString() : null,
+    /** False while the case is recorded but its workflow is still to be started (the reconciler will). */
+    started: Boolean(row.workflow_started_at),
     events: events.rows.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
   };
 }
@@ -145,7 +221,7 @@ export interface CaseRow {
   partnership_id: string;
   policy_version: string;
   category: string;
-  status: string;
+  status: CaseStatus;
   flags: Record<string, boolean>;
   raiser: { name: string; email: string; agencyId: string };
   other_party: { name: string; email: string; agencyId: string };
@@ -154,5 +230,6 @@ export interface CaseRow {
   stage_deadline: string | Date | null;
   opened_at: string | Date;
   closed_at: string | Date | null;
+  workflow_started_at: string | Date | null;
 }
 

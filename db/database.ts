@@ -18,14 +18,32 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-export type DatabaseTarget = { url: string } | { pgliteDir: string | null };
+export type DatabaseTarget = { url: string; connectTimeoutMs?: number } | { pgliteDir: string | null };
+
+/** How long a request waits for a pooled connection before it fails (and the API answers 503). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return 'url' in target ? openPostgres(target.url) : openPglite(target.pgliteDir);
+  return 'url' in target ? openPostgres(target.url, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : openPglite(target.pgliteDir);
 }
 
-function openPostgres(url: string): Database {
-  const pool = new Pool({ connectionString: url, max: 10 });
+/** Logs a connection the server dropped, once per burst: a restart drops every pooled connection at once. */
+function connectionLossLogger() {
+  let lastLogged = 0;
+  return (error: Error & { code?: string }) => {
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    console.warn(`PostgreSQL dropped a pooled connection (${error.code ?? error.message}); it will be replaced on next use.`);
+  };
+}
+
+function openPostgres(url: string, connectTimeoutMs: number): Database {
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: 30_000 });
+  // An idle pooled connection that the server closes (a restart: 57P01 "terminating connection due
+  // to administrator command") is reported here; without a listener Node would crash the process.
+  // The pool discards that connection by itself and opens a new one when next needed.
+  const onLoss = connectionLossLogger();
+  pool.on('error', onLoss);
   return {
     kind: 'postgres',
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)) as unknown as { rows: T[] },
@@ -34,6 +52,14 @@ function openPostgres(url: string): Database {
     },
     async transaction(work) {
       const client: PoolClient = await pool.connect();
+      // A checked-out client has no pool listener: a server restart mid-transaction would otherwise
+      // be an unhandled 'error' event. The failing query rejects as well, which is what callers see.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+        onLoss(error);
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({
@@ -45,10 +71,13 @@ function openPostgres(url: string): Database {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK');
+        // The original error matters, not a ROLLBACK that fails because the connection is gone.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (lost ??= rollbackError));
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next caller.
+        client.release(lost);
       }
     },
     close: () => pool.end(),

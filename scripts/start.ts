@@ -7,15 +7,18 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
+import { connectTemporalForRequests } from '../api/availability';
+import { startReconciler, type Reconciler } from '../api/reconciler';
+import { drain, listen, stopSignal } from '../api/server';
 import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
-import { createMailer } from '../mail/mailer';
+import { createMailer, type Mailer } from '../mail/mailer';
 import { apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
 import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
@@ -27,20 +30,10 @@ const log = (line: string) => console.log(`[start] ${line}`);
 
 async function run() {
   const settings = readSettings();
-  // We own shutdown: Ctrl-C reaches every process in the group (and tsx relays it once more), so
-  // the first signal starts an orderly stop and later ones are ignored rather than killing us
-  // half-way through closing PGlite.
+  // We own shutdown: Ctrl-C reaches every process in the group, so the first signal starts an
+  // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
-  let stopRequested: () => void = () => {};
-  const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
-  let signalled = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (!signalled) log(`${signal}: stopping...`);
-      signalled = true;
-      stopRequested();
-    });
-  }
+  const stopping = stopSignal(log).then(() => undefined);
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const publicUrl = publicUrlOf(settings);
   const linkSecret = linkSecretOf(settings);
@@ -51,7 +44,13 @@ async function run() {
   let devServer: TestWorkflowEnvironment | undefined;
   let catcher: MailCatcher | undefined;
   let httpServer: Server | undefined;
-  const db = await openDatabase(settings.DATABASE_URL ? { url: settings.DATABASE_URL } : { pgliteDir: join(settings.DATA_DIR, 'pglite') });
+  let mailer: Mailer | undefined;
+  let connection: Connection | undefined;
+  let workerConnection: NativeConnection | undefined;
+  let reconciler: Reconciler | undefined;
+  const db = await openDatabase(
+    settings.DATABASE_URL ? { url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS } : { pgliteDir: join(settings.DATA_DIR, 'pglite') },
+  );
   try {
     const applied = await migrate(db);
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
@@ -77,15 +76,11 @@ async function run() {
       catcher = await startMailCatcher(settings.SMTP_PORT, '127.0.0.1', join(settings.DATA_DIR, 'mail.jsonl'));
       smtpUrl = catcher.url;
     }
-    const mailer = createMailer(smtpUrl, settings.MAIL_FROM);
+    mailer = createMailer(smtpUrl, settings.MAIL_FROM);
 
-    const connection = await Connection.connect({ address });
+    connection = connectTemporalForRequests(address);
     const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
-    const workerConnection = await NativeConnection.connect({ address });
     const links = createLinkSigner(linkSecret);
-    const activities = createActivities({ db, mailer, links, publicUrl, temporal });
-    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities, dataConverter });
-
     const app = createApp({
       temporal,
       db,
@@ -97,10 +92,18 @@ async function run() {
       codec,
       uiOrigin: settings.TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
       mailCatcher: catcher,
+      temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
     });
-    httpServer = await new Promise<Server>((resolve) => {
-      const server = app.listen(settings.PORT, () => resolve(server));
-    });
+    // Listen before the worker starts, so a busy port stops everything before any work is taken on.
+    httpServer = await listen(app, settings.PORT);
+
+    workerConnection = await NativeConnection.connect({ address });
+    const activities = createActivities({ db, mailer, links, publicUrl, temporal });
+    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities, dataConverter });
+    reconciler = startReconciler(
+      { db, temporal },
+      { afterSeconds: settings.RECONCILE_AFTER_SECONDS, intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000, log },
+    );
 
     banner([
       ['Service', `${publicUrl}/`],
@@ -112,13 +115,14 @@ async function run() {
       ['Policies', [...policies.values()].map((p) => `${p.id} v${p.policy.version}`).join(', ')],
     ]);
 
-    await worker.runUntil(stopping);
-    log('worker stopped');
-    mailer.close();
-    await connection.close();
-    await workerConnection.close();
+    // The API drains its requests while the worker finishes its tasks.
+    await Promise.all([worker.runUntil(stopping).then(() => log('worker stopped')), stopping.then(() => drain(httpServer!))]);
   } finally {
-    if (httpServer) await new Promise((resolve) => httpServer!.close(resolve));
+    await reconciler?.stop();
+    if (httpServer) await drain(httpServer);
+    mailer?.close();
+    await connection?.close();
+    await workerConnection?.close();
     await catcher?.close();
     // The dev server may have had the same Ctrl-C and be gone already.
     await devServer?.teardown().catch(() => undefined);
@@ -134,7 +138,11 @@ function banner(rows: [string, string][]) {
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 
-run().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+run().then(
+  // Nothing left may keep a stopped system alive (a connection's timer, a stray socket).
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -3,6 +3,9 @@
 # depend on a machine's state. Prints the DATABASE_URL; `stop <dir>` removes it again.
 #   eval "$(scripts/throwaway-postgres.sh start)"   # sets DATABASE_URL and PG_THROWAWAY_DIR
 #   scripts/throwaway-postgres.sh stop "$PG_THROWAWAY_DIR"
+# Outage tests stop and start the server in place (same port and data):
+#   scripts/throwaway-postgres.sh pause <dir>     # fast shutdown: clients get 57P01
+#   scripts/throwaway-postgres.sh resume <dir>
 set -euo pipefail
 
 pg_bin() {
@@ -24,9 +27,19 @@ case "${1:-}" in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
-    as_pg "$bin/pg_ctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" -l "$dir/log" -w start >/dev/null
+    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off"
+    echo "$options" > "$dir/options"
+    as_pg "$bin/pg_ctl" -D "$dir/data" -o "$options" -l "$dir/log" -w start >/dev/null
     echo "export PG_THROWAWAY_DIR=$dir"
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+  pause)
+    dir=${2:?usage: $0 pause <dir>}
+    as_pg "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    dir=${2:?usage: $0 resume <dir>}
+    as_pg "$(pg_bin)/pg_ctl" -D "$dir/data" -o "$(cat "$dir/options")" -l "$dir/log" -w start >/dev/null
     ;;
   stop)
     dir=${2:?usage: $0 stop <dir>}
@@ -34,7 +47,7 @@ case "${1:-}" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start | stop <dir>" >&2
+    echo "usage: $0 start | pause <dir> | resume <dir> | stop <dir>" >&2
     exit 2
     ;;
 esac

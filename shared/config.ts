@@ -9,6 +9,10 @@ import { z } from 'zod';
 import { issuesToProblems } from './policy/load';
 
 const port = z.coerce.number().int().min(1).max(65535);
+const seconds = (min: number, max: number) =>
+  z.coerce.number().int('must be a whole number of seconds').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const milliseconds = (min: number, max: number) =>
+  z.coerce.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const optionalString = z
   .string()
   .optional()
@@ -35,6 +39,14 @@ export const settingsSchema = z.object({
   API_KEYS: optionalString,
   DATA_DIR: z.string().default('data'),
   POLICY_DIR: optionalString,
+  /** A case whose row is committed but whose workflow has not started after this long is started by the reconciler. */
+  RECONCILE_AFTER_SECONDS: seconds(1, 86_400).default(30),
+  /** How often the reconciler looks for such cases. */
+  RECONCILE_INTERVAL_SECONDS: seconds(1, 3_600).default(10),
+  /** Deadline for the Temporal calls made while serving one request; past it the request answers 503. */
+  TEMPORAL_CALL_TIMEOUT_MS: milliseconds(500, 120_000).default(10_000),
+  /** How long a request waits for a PostgreSQL connection before it answers 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(100, 60_000).default(5_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

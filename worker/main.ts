@@ -15,7 +15,7 @@ async function run() {
   if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL || !settings.SMTP_URL) {
     throw new Error('The worker on its own needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; `npm start` runs everything embedded.');
   }
-  const db = await openDatabase({ url: settings.DATABASE_URL });
+  const db = await openDatabase({ url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS });
   const mailer = createMailer(settings.SMTP_URL, settings.MAIL_FROM);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
@@ -35,7 +35,15 @@ async function run() {
       activities,
       dataConverter: encryptingDataConverter(payloadKeyOf(settings)),
     });
-    // Worker.run() stops gracefully on SIGINT/SIGTERM.
+    // Worker.run() stops gracefully on the first SIGINT/SIGTERM, then stops listening for them; this
+    // listener stays, so a repeated signal is ignored instead of killing the worker mid-drain.
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      console.log(signalled ? `[worker] ${signal} again: already stopping` : `[worker] ${signal}: finishing the tasks in hand`);
+      signalled = true;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     await worker.run();
   } finally {
     await connection.close();

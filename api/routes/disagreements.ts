@@ -1,7 +1,10 @@
-/** The JSON API: open a disagreement, and read its current state and history. */
+/** The JSON API: open a disagreement (exactly once per Idempotency-Key), and read its current state and history. */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { apiKeyFingerprint, staffKeyOf } from '../access';
+import { DependencyUnavailable, checkTemporal } from '../availability';
 import { openCase, readCase, validateNewCase } from '../cases';
+import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash } from '../idempotency';
 import { sendProblem, sendValidationProblem } from '../problem';
 import { referenceSchema } from '../schemas';
 
@@ -9,19 +12,25 @@ export function disagreementsRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/api/disagreements', async (req, res) => {
+    const key = readIdempotencyKey(req);
+    if (!key.ok) return sendProblem(res, 400, `The ${IDEMPOTENCY_HEADER} header is not valid`, `${IDEMPOTENCY_HEADER} ${key.problem.message}.`, [key.problem]);
     const checked = validateNewCase(deps, req.body ?? {});
     if (!checked.ok) return sendValidationProblem(res, checked.problems);
     const { body, pack } = checked;
-    const opened = await openCase(deps, body, pack);
+    // Nothing is written while Temporal cannot be reached: the client is told to try again.
+    if (!(await checkTemporal(deps.temporal))) throw new DependencyUnavailable('temporal');
+    const caller = apiKeyFingerprint(staffKeyOf(deps, req) ?? '');
+    const opened = await openCase(deps, body, pack, key.key ? { idempotency: { caller, key: key.key, requestHash: requestHash(req.body) } } : {});
+    if (opened.kind === 'keyReused') {
+      return sendProblem(res, 422, `${IDEMPOTENCY_HEADER} already used for a different request`, `This ${IDEMPOTENCY_HEADER} was first sent with another body. Send a new key for a new disagreement.`, [
+        { path: IDEMPOTENCY_HEADER, message: 'was already used with a different request body' },
+      ]);
+    }
+    if (opened.kind === 'replayed') res.set('Idempotent-Replayed', 'true');
     res
       .status(201)
       .location(`/api/disagreements/${opened.reference}`)
-      .json({
-        reference: opened.reference,
-        url: `${deps.publicUrl}/cases/${opened.reference}?access=${opened.raiserView}`,
-        status: 'open',
-        policy: { partnership: pack.id, name: pack.name, title: pack.policy.title, version: pack.policy.version },
-      });
+      .json({ ...opened.summary, url: `${deps.publicUrl}/cases/${opened.reference}?access=${opened.raiserView}` });
   });
 
   router.get('/api/disagreements/:reference', async (req, res) => {
@@ -34,4 +43,3 @@ export function disagreementsRouter(deps: AppDeps): Router {
 
   return router;
 }
-

@@ -2,12 +2,20 @@
  * The pages a practitioner uses to raise a disagreement: choose the partnership, fill in the
  * form (GOV.UK error summary and inline errors), see the confirmation with the reference.
  */
+import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { PolicyPack } from '../../shared/policy/schema';
 import type { AppDeps } from '../app';
+import { DependencyUnavailable, checkTemporal } from '../availability';
 import { openCase, validateNewCase } from '../cases';
 import { formProtection } from '../csrf';
+import { requestHash } from '../idempotency';
 import type { FieldProblem } from '../problem';
+
+/** Each rendered form carries a one-time submission id: sending the same form twice opens one case. */
+const submissionId = z.uuid();
+const FORM_CALLER = 'raise-form';
 
 const LABELS: Record<string, string> = {
   'raiser.name': 'Your name',
@@ -56,11 +64,25 @@ export function raiseRouter(deps: AppDeps): Router {
     const pack = deps.policies.get(req.params.partnership);
     if (!pack) return res.status(404).render('not-found.njk');
     const values = req.body as Record<string, string>;
-    if (!validateRequest(req)) return renderForm(req, res.status(403), pack, values, [{ path: '', message: 'Your form had expired. Check your answers and send it again.' }]);
-    const checked = validateNewCase(deps, fromForm(pack.id, values));
+    const expired = [{ path: '', message: 'Your form had expired. Check your answers and send it again.' }];
+    if (!validateRequest(req)) return renderForm(req, res.status(403), pack, values, expired);
+    const submission = submissionId.safeParse(values._submission);
+    if (!submission.success) return renderForm(req, res.status(400), pack, { ...values, _submission: '' }, expired);
+    const form = fromForm(pack.id, values);
+    const checked = validateNewCase(deps, form);
     if (!checked.ok) return renderForm(req, res.status(400), pack, values, checked.problems);
-    const { reference, raiserView } = await openCase(deps, checked.body, checked.pack);
-    res.redirect(303, `/cases/${reference}/opened?access=${raiserView}`);
+    if (!(await checkTemporal(deps.temporal))) throw new DependencyUnavailable('temporal');
+    const opened = await openCase(deps, checked.body, checked.pack, {
+      idempotency: { caller: FORM_CALLER, key: submission.data, requestHash: requestHash(form) },
+    });
+    if (opened.kind === 'keyReused') {
+      // The same form sent again with other answers (back, edit, send): not silently dropped.
+      return renderForm(req, res.status(409), pack, { ...values, _submission: '' }, [
+        { path: '', message: 'This form was already sent with different answers. Check your answers and send it again to raise another disagreement.' },
+      ]);
+    }
+    // A second send of the same form lands on the case the first one opened.
+    res.redirect(303, `/cases/${opened.reference}/opened?access=${opened.raiserView}`);
   });
 
   function renderForm(req: Request, res: Response, pack: PolicyPack, values: Record<string, string>, problems: FieldProblem[]) {
@@ -72,6 +94,8 @@ export function raiseRouter(deps: AppDeps): Router {
       errorFor: Object.fromEntries(errors.filter((e) => e.path).map((e) => [e.path, e.text])),
       practitionerRoles: Object.keys(pack.counterparts),
       csrfToken: generateCsrfToken(req, res),
+      // Kept across re-renders of the same form (errors to fix), new for a new form.
+      submissionId: submissionId.safeParse(values._submission).success ? values._submission : randomUUID(),
     });
   }
 

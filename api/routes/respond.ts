@@ -4,17 +4,18 @@
  * refuses a stale stage or a second decision. A link works once.
  */
 import { Router, type Response } from 'express';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { formProtection } from '../csrf';
-import { Refusal, caseState, linkOpened, recordOutcome, type CaseState } from '../../shared/contract';
+import { Refusal, recordOutcome, type CaseState } from '../../shared/contract';
+import { recordLinkOpening } from '../../db/linkOpenings';
+import { queryCaseState } from '../caseState';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { LinkError, type LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
-import { readCase } from '../cases';
 
 type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
 
@@ -28,14 +29,19 @@ export function respondRouter(deps: AppDeps): Router {
     boundTo: (req) => String(req.params.token ?? ''),
   });
 
+  // Links this API has already recorded: a repeat GET then costs no write at all. Each process has
+  // its own; the table's key keeps one row however many processes see the first opening.
+  const recorded = new Set<string>();
+  const recordOpening = async (claims: LinkClaims) => {
+    if (recorded.has(claims.jti)) return;
+    await recordLinkOpening(deps.db, claims);
+    if (recorded.size >= 10_000) recorded.clear();
+    recorded.add(claims.jti);
+  };
+
   router.get('/respond/:token', async (req, res) => {
-    const link = await openLink(deps, req.params.token, res);
+    const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
-    // Kept on the record (who opened their link, when); it changes nothing about the case.
-    await deps.temporal.workflow
-      .getHandle(link.claims.reference)
-      .signal(linkOpened, { stage: link.claims.stage, recipientId: link.claims.recipientId })
-      .catch((error: Error) => console.warn(`Could not record that a link of ${link.claims.reference} was opened: ${error.message}`));
     res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
@@ -83,8 +89,12 @@ export function respondRouter(deps: AppDeps): Router {
   return router;
 }
 
-/** Verifies the link and the case's state; renders the right problem page and returns undefined when unusable. */
-async function openLink(deps: AppDeps, token: string, res: Response) {
+/**
+ * Verifies the link and the case's state; renders the right problem page and returns undefined when
+ * unusable. Opening a link is kept on the record once (the first time) by the API; nothing about
+ * it reaches the workflow.
+ */
+async function openLink(deps: AppDeps, token: string, res: Response, recordOpening?: (claims: LinkClaims) => Promise<void>) {
   let claims: LinkClaims;
   try {
     claims = await deps.links.verify(token);
@@ -93,14 +103,22 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
     res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
     return undefined;
   }
-  const used = await deps.db.query('SELECT 1 FROM used_links WHERE jti = $1', [claims.jti]);
-  const state = await currentState(deps, claims.reference);
-  if (!state) {
+  if (recordOpening) await recordOpening(claims);
+  // One light query for what the page needs from the record (links are opened in floods).
+  const { rows } = await deps.db.query<{ category: string; raiser_agency: string; other_agency: string; used: boolean }>(
+    `SELECT category, raiser->>'agencyId' AS raiser_agency, other_party->>'agencyId' AS other_agency,
+            EXISTS (SELECT 1 FROM used_links WHERE jti = $2) AS used
+       FROM cases WHERE reference = $1`,
+    [claims.reference, claims.jti],
+  );
+  const caseRow = rows[0];
+  const state = caseRow ? await currentState(deps, claims.reference) : undefined;
+  if (!caseRow || !state) {
     res.status(404).render('link-problem.njk', { problem: 'invalid' });
     return undefined;
   }
   const problem: LinkProblem | undefined =
-    used.rows.length > 0 ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
+    caseRow.used ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
   if (problem) {
     res.status(problem === 'used' ? 409 : 410).render('link-problem.njk', {
       problem,
@@ -111,7 +129,6 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
     });
     return undefined;
   }
-  const caseRow = await readCase(deps, claims.reference);
   const pack = deps.policies.get(state.partnership);
   const participant = state.stage!.participants.find((p) => p.id === claims.recipientId);
   const agencies = pack?.directory.agencies ?? [];
@@ -123,7 +140,7 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
       reference: claims.reference,
       partnershipName: pack?.name,
       policyVersion: state.policyVersion,
-      category: pack?.categories.find((c) => c.id === caseRow?.category)?.label ?? caseRow?.category,
+      category: pack?.categories.find((c) => c.id === caseRow.category)?.label ?? caseRow.category,
       stage: state.stage!,
       totalStages: pack?.stages.length,
       isFinal: state.stage!.isFinal,
@@ -132,18 +149,13 @@ async function openLink(deps: AppDeps, token: string, res: Response) {
       guidance: pack?.stages[state.stage!.number - 1]?.guidance,
       deadlineInWords: describeDeadline(new Date(state.stage!.deadline), tz, new Date()),
       you: participant ? `${participant.name}, ${roleLabel(participant.role)}` : undefined,
-      agencies: caseRow ? { raiser: agencyName(caseRow.agencies.raiser), other: agencyName(caseRow.agencies.other) } : undefined,
+      agencies: { raiser: agencyName(caseRow.raiser_agency), other: agencyName(caseRow.other_agency) },
     },
   };
 }
 
-async function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {
-  try {
-    return await deps.temporal.workflow.getHandle(reference).query(caseState);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
-  }
+function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {
+  return queryCaseState(deps.temporal, reference);
 }
 
 function lastDecisionFor(state: CaseState | undefined, stage: number) {

@@ -54,7 +54,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
     expect(missing.body.title).toBe('No such case');
   });
 
-  it('keeps no case when Temporal refuses to start the workflow', async () => {
+  it('answers 503 with Retry-After and keeps no case when Temporal cannot serve the namespace', async () => {
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
       const app = createApp({
@@ -75,7 +75,8 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
         headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
         body: JSON.stringify(newCase()),
       });
-      expect(res.status).toBe(500);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);
       expect(await caseCount()).toBe(before);
       await new Promise((resolve) => server.close(resolve));

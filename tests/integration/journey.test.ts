@@ -3,7 +3,7 @@
  * SMTP server, links followed over HTTP, escalation on "not resolved", resolution confirmed.
  */
 import { Worker } from '@temporalio/worker';
-import { caseState } from '../../shared/contract';
+import { linkOpeningsOf } from '../../db/linkOpenings';
 import { databaseKinds } from '../support/databases';
 import { codec, linkIn, newCase, openLink, to, toWithSubject, useSystem, waitForEvent } from '../support/system';
 
@@ -81,6 +81,9 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     const view = await system.getJson(`/api/disagreements/${reference}`);
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ reference, status: 'resolved', stage: { number: 2, name: 'Escalate to line manager', deadline: null } });
+    // Opening a link is kept by the API (once per link), outside the workflow and its events.
+    const linksOpened = (await linkOpeningsOf(suite.db, reference)).map((o) => [o.stage, o.recipientId]);
+    expect(linksOpened).toEqual(expect.arrayContaining([[1, 'other.worker.0'], [2, 'other.lineManager.0']]));
     // The steps that cause one another come in that order; emails and the notes of them may
     // interleave with a quick decision, so their place is not asserted.
     const types: string[] = view.body.events.map((e: { type: string }) => e.type);
