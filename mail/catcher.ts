@@ -26,6 +26,8 @@ export interface MailCatcher {
   /** Resolves with the first message (already received or still to come) that matches. */
   waitFor(match: (m: CaughtMessage) => boolean, timeoutMs?: number): Promise<CaughtMessage>;
   clear(): void;
+  /** From now on, refuse mail for this address for good (550 at RCPT TO), as a server does for a mailbox that does not exist. */
+  refuseRecipient(address: string): void;
   close(): Promise<void>;
 }
 
@@ -34,10 +36,15 @@ export async function startMailCatcher(port = 0, host = '127.0.0.1', storeFile?:
   const received: CaughtMessage[] = storeFile && existsSync(storeFile) ? readStore(storeFile) : [];
   const waiters = new Set<{ match: (m: CaughtMessage) => boolean; resolve: (m: CaughtMessage) => void }>();
   let nextId = received.length + 1;
+  const refused = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!refused.has(address.address.toLowerCase())) return callback();
+      callback(Object.assign(new Error('5.1.1 Mailbox does not exist'), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
@@ -91,6 +98,9 @@ export async function startMailCatcher(port = 0, host = '127.0.0.1', storeFile?:
     },
     clear: () => {
       received.length = 0;
+    },
+    refuseRecipient: (address) => {
+      refused.add(address.toLowerCase());
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
