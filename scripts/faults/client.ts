@@ -44,7 +44,8 @@ export interface ResendResult {
 
 /**
  * An agency system that must get its case opened: it resends the same request with the same
- * Idempotency-Key until it gets a 201, waiting longer for each answer (as a client backs off).
+ * Idempotency-Key until it gets a 201. It starts with a short timeout and waits twice as long
+ * after each answer that did not come in time (as a client backs off from a slow server).
  */
 export async function postUntilCreated(
   baseUrl: string,
@@ -61,7 +62,7 @@ export async function postUntilCreated(
     const answer = await postCase(baseUrl, apiKey, body, { idempotencyKey, timeoutMs });
     attempts.push(answer);
     if (answer.status === 201) return { attempts, created: answer };
-    timeoutMs = Math.min(timeoutMs * 2, options.maxTimeoutMs);
+    if (answer.error === 'client timeout') timeoutMs = Math.min(timeoutMs * 2, options.maxTimeoutMs);
     await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
   return { attempts };
@@ -116,7 +117,7 @@ export async function flood(url: string, n: number, concurrency: number): Promis
   const one = async () => {
     while (next < n) {
       next += 1;
-      let status = 0;
+      let status: number;
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
         await res.arrayBuffer();

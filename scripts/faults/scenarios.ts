@@ -181,6 +181,12 @@ const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] })
     }
     for (const c of r.cases) await r.resolveAtStage2(c);
   },
+  async verify(r) {
+    for (const [i, c] of r.cases.entries()) {
+      const { rows } = await r.dep.pool.query<{ reference: string }>('SELECT reference FROM cases WHERE child_reference = $1 ORDER BY opened_at', [`${r.tag}-r${i + 1}`]);
+      r.check(`request ${i + 1} opened exactly one case`, rows.length === 1, `${rows.length} case(s): ${rows.map((x) => x.reference).join(', ') || 'none'}${c.reference ? `; the client was given ${c.reference}` : ''}`);
+    }
+  },
 });
 
 const linkFlood: Scenario = {
@@ -229,13 +235,16 @@ export const SCENARIOS: Scenario[] = [
   smtpRefuses,
   postgresRestart,
   apiRestartResend({
+    // Opening a case takes tens of milliseconds: these land before, inside and after it.
     full: [
       { signal: 'SIGKILL', afterMs: 0 },
+      { signal: 'SIGKILL', afterMs: 10 },
+      { signal: 'SIGKILL', afterMs: 25 },
+      { signal: 'SIGKILL', afterMs: 50 },
       { signal: 'SIGTERM', afterMs: 0 },
-      { signal: 'SIGKILL', afterMs: 100 },
     ],
     quick: [
-      { signal: 'SIGKILL', afterMs: 0 },
+      { signal: 'SIGKILL', afterMs: 10 },
       { signal: 'SIGTERM', afterMs: 0 },
     ],
   }),
