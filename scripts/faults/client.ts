@@ -9,6 +9,7 @@ export interface PostAnswer {
   reference?: string;
   ms: number;
   error?: string;
+  retryAfter?: string;
 }
 
 export async function postCase(baseUrl: string, apiKey: string, body: unknown, options: { idempotencyKey?: string; timeoutMs?: number } = {}): Promise<PostAnswer> {
@@ -31,7 +32,7 @@ export async function postCase(baseUrl: string, apiKey: string, body: unknown, o
     } catch {
       // A problem page or an empty body.
     }
-    return { status: res.status, reference, ms: Date.now() - started };
+    return { status: res.status, reference, ms: Date.now() - started, retryAfter: res.headers.get('retry-after') ?? undefined };
   } catch (error) {
     return { status: 0, ms: Date.now() - started, error: (error as Error).name === 'TimeoutError' ? 'client timeout' : (error as Error).message };
   }
@@ -66,6 +67,11 @@ export async function postUntilCreated(
     await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
   return { attempts };
+}
+
+/** One line per attempt: status (or what went wrong), time taken, any Retry-After. */
+export function describeAttempts(attempts: PostAnswer[]): string {
+  return attempts.map((a) => `${a.status || a.error || 'no answer'} in ${a.ms} ms${a.retryAfter ? ` (Retry-After ${a.retryAfter})` : ''}`).join(', ');
 }
 
 export function linkIn(text: string): string | undefined {

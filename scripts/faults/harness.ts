@@ -390,6 +390,10 @@ async function count(r: ScenarioRun): Promise<{ counts: Counts; problems: string
       problems.push(`stuck: ${c.reference} (${c.label}) is ${status ? 'still running' : 'not found in Temporal'}`);
     }
   }
+  const intended = new Set(r.cases.map((c) => c.reference));
+  for (const ref of rows) if (!intended.has(ref)) problems.push(`extra case: ${ref} has a row in cases that no request was answered with`);
+  for (const id of workflows) if (!rows.includes(id)) problems.push(`orphan workflow: ${id} was started but has no row in cases`);
+  for (const ref of rows) if (!workflows.includes(ref)) problems.push(`case without a workflow: ${ref} has a row in cases but no workflow was started`);
   const crashes = dep.crashesSince(r.startedAt);
   for (const c of crashes) problems.push(`crashed: ${c.process} at ${c.at.toISOString()} (code ${c.code}, signal ${c.signal})`);
 

@@ -8,7 +8,7 @@
  *
  * Logs of every process and a summary.json go to test-artifacts/faults/<time>-<mode>/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment, REPO_ROOT } from './deployment';
 import { FULL, QUICK, details, runScenario, table, type Durations, type Scenario, type ScenarioResult } from './harness';
@@ -22,8 +22,12 @@ export function newRunDir(mode: string): string {
 
 let active: Deployment | undefined;
 
-export async function runFaults(d: Durations, scenarios: Scenario[], log: (line: string) => void = console.log): Promise<{ results: ScenarioResult[]; runDir: string }> {
+export async function runFaults(d: Durations, scenarios: Scenario[], print: (line: string) => void = console.log): Promise<{ results: ScenarioResult[]; runDir: string }> {
   const runDir = newRunDir(d.mode);
+  const log = (line: string) => {
+    print(line);
+    appendFileSync(join(runDir, 'harness.log'), `${line}\n`);
+  };
   log(`Fault run (${d.mode}): ${scenarios.map((s) => s.id).join(', ')}; logs in ${runDir}`);
   const dep = await Deployment.start({ runDir, stage1: d.stage1, log });
   active = dep;
@@ -46,9 +50,10 @@ async function main(): Promise<number> {
   const d = quick ? QUICK : FULL;
   const scenarios = selectScenarios(d.mode, onlyArg?.split(',').filter(Boolean));
   const { results, runDir } = await runFaults(d, scenarios);
-  console.log(`\n${details(results)}\n`);
-  console.log(table(results));
-  console.log(`\nLogs and summary.json: ${runDir}`);
+  const report = `\n${details(results)}\n\n${table(results)}\n`;
+  console.log(report);
+  appendFileSync(join(runDir, 'harness.log'), report);
+  console.log(`Logs, the harness's log and summary.json: ${runDir}`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 

@@ -4,7 +4,7 @@
  * at stage 2), so the emails each case should send are known (pack.ts, expectedMails).
  */
 import { randomUUID } from 'node:crypto';
-import { flood, linkIn, postUntilCreated, type PostAnswer } from './client';
+import { describeAttempts, flood, linkIn, postUntilCreated } from './client';
 import { workflowStatus, type Scenario, type ScenarioRun } from './harness';
 import { RAISER_MANAGER, newCaseBody } from './pack';
 import { ownerOfConnection, sleep, waitFor } from './processes';
@@ -47,20 +47,23 @@ const temporalKill: Scenario = {
     for (const c of cases) for (const to of [r.people.raiser, r.people.other]) await r.mailTo(c, to, 'invitation', 1, r.d.stepTimeoutMs);
     const pid = r.dep.temporalServer.pid;
     await r.dep.temporalServer.kill();
-    r.inject(`SIGKILL Temporal (pid ${pid}) with ${cases.length} cases inside stage 1; down ${r.d.temporalDownMs / 1000} s`);
+    r.inject(`SIGKILL Temporal (pid ${pid}) with ${cases.length} cases inside stage 1; down ${r.d.temporalDownMs / 1000} s, while a client opens a third case`);
     const started = Date.now();
-    const probe = await fetch(`${r.dep.baseUrl}/api/disagreements/${cases[0].reference}`, {
-      headers: { authorization: `Bearer ${r.dep.apiKey}` },
-      signal: AbortSignal.timeout(r.d.temporalDownMs),
-    }).then(
-      (res) => `${res.status}${res.headers.get('retry-after') ? ` (Retry-After ${res.headers.get('retry-after')})` : ''}`,
-      () => 'no answer',
-    );
-    r.note(`while Temporal was down, GET /api/disagreements/<ref> answered ${probe} in ${Date.now() - started} ms`);
+    // An agency system opens a case during the outage and resends (same key) until it gets a 201.
+    const third = r.intend('case 3, opened during the outage');
+    const resending = postUntilCreated(r.dep.baseUrl, r.dep.apiKey, newCaseBody(r.tag, `${r.tag}-outage`), randomUUID(), {
+      firstTimeoutMs: 5_000,
+      maxTimeoutMs: 30_000,
+      pauseMs: 1_000,
+      giveUpAfterMs: r.d.temporalDownMs + r.d.stepTimeoutMs,
+    });
     await sleep(Math.max(0, r.d.temporalDownMs - (Date.now() - started)));
     await r.dep.temporalServer.start();
     r.inject(`Temporal started again (pid ${r.dep.temporalServer.pid}) on the same port and database file`);
-    await Promise.all(cases.map((c) => r.resolveAtStage2(c)));
+    const opened = await resending;
+    third.reference = opened.created?.reference;
+    r.check('the case opened during the outage got its 201', Boolean(opened.created), describeAttempts(opened.attempts));
+    await Promise.all(r.cases.map((c) => r.resolveAtStage2(c)));
   },
 };
 
@@ -143,6 +146,12 @@ interface ResendRound {
   signal: 'SIGKILL' | 'SIGTERM';
   /** How long after the client's first POST left the API gets its signal. */
   afterMs: number;
+  /**
+   * Hold the database up for this long from just before the first POST (the harness takes an
+   * exclusive lock on `cases`, as a long migration or a VACUUM FULL would), so the signal lands
+   * while that POST is surely in flight, and the client surely times out and resends.
+   */
+  holdDatabaseMs?: number;
 }
 
 const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] }): Scenario => ({
@@ -155,6 +164,11 @@ const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] })
       const c = r.intend(`request ${i + 1}`);
       const body = newCaseBody(r.tag, `${r.tag}-r${i + 1}`);
       const key = randomUUID();
+      const lock = round.holdDatabaseMs ? await r.dep.pool.connect() : undefined;
+      if (lock) {
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE cases IN EXCLUSIVE MODE');
+      }
       let sent!: () => void;
       const firstSent = new Promise<void>((resolve) => (sent = resolve));
       // An agency system with a short timeout that backs off: 250 ms, then 500 ms, ... up to 8 s.
@@ -166,17 +180,26 @@ const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] })
         onAttempt: (n) => n === 1 && sent(),
       });
       await firstSent;
+      const released = lock
+        ? sleep(round.holdDatabaseMs!).then(async () => {
+            await lock.query('COMMIT').catch(() => {});
+            lock.release();
+          })
+        : Promise.resolve();
       await sleep(round.afterMs);
       const pid = r.dep.api.pid;
       if (round.signal === 'SIGKILL') await r.dep.api.kill();
       else r.dep.api.signal('SIGTERM');
-      r.inject(`request ${i + 1}: ${round.signal} to the API (pid ${pid}) ${round.afterMs} ms after the client's first POST`);
-      if (!(await r.dep.api.waitForExit(15_000))) await r.dep.api.kill();
+      r.inject(
+        `request ${i + 1}: ${round.signal} to the API (pid ${pid}) ${round.afterMs} ms after the client's first POST` +
+          (lock ? `, the database held up (exclusive lock on cases) for ${round.holdDatabaseMs} ms from just before it` : ''),
+      );
+      if (!(await r.dep.api.waitForExit(15_000 + (round.holdDatabaseMs ?? 0)))) await r.dep.api.kill();
+      await released;
       await r.dep.api.start();
       r.note(`request ${i + 1}: API started again (pid ${r.dep.api.pid})`);
       const result = await resending;
-      const summary = result.attempts.map((a: PostAnswer) => (a.status ? String(a.status) : (a.error ?? 'no answer'))).join(', ');
-      r.check(`request ${i + 1} got its 201`, Boolean(result.created), `${result.attempts.length} attempts: ${summary}`);
+      r.check(`request ${i + 1} got its 201`, Boolean(result.created), `${result.attempts.length} attempts: ${describeAttempts(result.attempts)}`);
       c.reference = result.created?.reference;
     }
     for (const c of r.cases) await r.resolveAtStage2(c);
@@ -235,17 +258,17 @@ export const SCENARIOS: Scenario[] = [
   smtpRefuses,
   postgresRestart,
   apiRestartResend({
-    // Opening a case takes tens of milliseconds: these land before, inside and after it.
     full: [
+      // Before the request reaches the API; while it is held up in the database (a graceful
+      // restart that finishes it, a crash that loses it); and inside an unhindered open.
       { signal: 'SIGKILL', afterMs: 0 },
-      { signal: 'SIGKILL', afterMs: 10 },
+      { signal: 'SIGTERM', afterMs: 100, holdDatabaseMs: 2_000 },
+      { signal: 'SIGKILL', afterMs: 100, holdDatabaseMs: 2_000 },
       { signal: 'SIGKILL', afterMs: 25 },
-      { signal: 'SIGKILL', afterMs: 50 },
-      { signal: 'SIGTERM', afterMs: 0 },
     ],
     quick: [
-      { signal: 'SIGKILL', afterMs: 10 },
-      { signal: 'SIGTERM', afterMs: 0 },
+      { signal: 'SIGTERM', afterMs: 100, holdDatabaseMs: 2_000 },
+      { signal: 'SIGKILL', afterMs: 100, holdDatabaseMs: 2_000 },
     ],
   }),
   linkFlood,
