@@ -143,7 +143,8 @@ const postgresRestart: Scenario = {
 };
 
 interface ResendRound {
-  signal: 'SIGKILL' | 'SIGTERM';
+  /** 'none': the API is not restarted, only slow (the client still times out and resends). */
+  signal: 'SIGKILL' | 'SIGTERM' | 'none';
   /** How long after the client's first POST left the API gets its signal. */
   afterMs: number;
   /**
@@ -156,7 +157,7 @@ interface ResendRound {
 
 const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] }): Scenario => ({
   id: 'api-resend',
-  title: 'the API restarted while a client resends the same POST (same Idempotency-Key) until it gets a 201',
+  title: 'the API restarted (or slow) while a client resends the same POST (same Idempotency-Key) until it gets a 201',
   quick: true,
   async run(r) {
     const plan = r.d.mode === 'full' ? rounds.full : rounds.quick;
@@ -188,16 +189,19 @@ const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] })
         : Promise.resolve();
       await sleep(round.afterMs);
       const pid = r.dep.api.pid;
-      if (round.signal === 'SIGKILL') await r.dep.api.kill();
-      else r.dep.api.signal('SIGTERM');
-      r.inject(
-        `request ${i + 1}: ${round.signal} to the API (pid ${pid}) ${round.afterMs} ms after the client's first POST` +
-          (lock ? `, the database held up (exclusive lock on cases) for ${round.holdDatabaseMs} ms from just before it` : ''),
-      );
-      if (!(await r.dep.api.waitForExit(15_000 + (round.holdDatabaseMs ?? 0)))) await r.dep.api.kill();
-      await released;
-      await r.dep.api.start();
-      r.note(`request ${i + 1}: API started again (pid ${r.dep.api.pid})`);
+      const held = lock ? `the database held up (exclusive lock on cases) for ${round.holdDatabaseMs} ms from just before the client's first POST` : '';
+      if (round.signal === 'none') {
+        r.inject(`request ${i + 1}: no restart; ${held}`);
+        await released;
+      } else {
+        if (round.signal === 'SIGKILL') await r.dep.api.kill();
+        else r.dep.api.signal('SIGTERM');
+        r.inject(`request ${i + 1}: ${round.signal} to the API (pid ${pid}) ${round.afterMs} ms after the client's first POST${held ? `; ${held}` : ''}`);
+        if (!(await r.dep.api.waitForExit(15_000 + (round.holdDatabaseMs ?? 0)))) await r.dep.api.kill();
+        await released;
+        await r.dep.api.start();
+        r.note(`request ${i + 1}: API started again (pid ${r.dep.api.pid})`);
+      }
       const result = await resending;
       r.check(`request ${i + 1} got its 201`, Boolean(result.created), `${result.attempts.length} attempts: ${describeAttempts(result.attempts)}`);
       c.reference = result.created?.reference;
@@ -259,15 +263,16 @@ export const SCENARIOS: Scenario[] = [
   postgresRestart,
   apiRestartResend({
     full: [
-      // Before the request reaches the API; while it is held up in the database (a graceful
-      // restart that finishes it, a crash that loses it); and inside an unhindered open.
+      // Before the request reaches the API; while it is held up in the database (no restart,
+      // a graceful restart, a crash); and inside an unhindered open.
       { signal: 'SIGKILL', afterMs: 0 },
+      { signal: 'none', afterMs: 0, holdDatabaseMs: 2_000 },
       { signal: 'SIGTERM', afterMs: 100, holdDatabaseMs: 2_000 },
       { signal: 'SIGKILL', afterMs: 100, holdDatabaseMs: 2_000 },
       { signal: 'SIGKILL', afterMs: 25 },
     ],
     quick: [
-      { signal: 'SIGTERM', afterMs: 100, holdDatabaseMs: 2_000 },
+      { signal: 'none', afterMs: 0, holdDatabaseMs: 2_000 },
       { signal: 'SIGKILL', afterMs: 100, holdDatabaseMs: 2_000 },
     ],
   }),
