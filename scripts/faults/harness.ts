@@ -189,7 +189,7 @@ export class ScenarioRun {
   /** Waits for an email about a case to someone; undefined (and the run marked stalled) if none came. */
   async mailTo(c: IntendedCase, to: string, kind: 'invitation' | 'confirmation', stage: number, timeoutMs: number): Promise<ReceivedMail | undefined> {
     const mail = await this.dep.smtp.waitFor((m) => {
-      const k = classify(m.subject, m.to[0]);
+      const k = classify(m);
       return m.to.includes(to) && k.reference === c.reference && k.kind === kind && k.stage === stage;
     }, timeoutMs);
     if (!mail) {
@@ -323,11 +323,11 @@ async function count(r: ScenarioRun): Promise<{ counts: Counts; problems: string
   const refs = new Set([...rows, ...workflows, ...r.cases.map((c) => c.reference).filter((x): x is string => Boolean(x))]);
   // Emails to this scenario's practitioners name cases even the record may have lost.
   for (const m of dep.smtp.received) {
-    const ref = classify(m.subject, m.to[0]).reference;
+    const ref = classify(m).reference;
     if (ref && m.to.some((t) => practitioners.includes(t))) refs.add(ref);
   }
   const mails = dep.smtp.received.filter((m) => {
-    const ref = classify(m.subject, m.to[0]).reference;
+    const ref = classify(m).reference;
     return ref ? refs.has(ref) : m.to.some((t) => practitioners.includes(t));
   });
 
@@ -342,7 +342,7 @@ async function count(r: ScenarioRun): Promise<{ counts: Counts; problems: string
   const deadlines = await stageDeadlines(r, [...refs]);
   for (const m of mails) {
     const to = m.to[0];
-    const kind = classify(m.subject, to);
+    const kind = classify(m);
     const slot = expected.find((e) => e.reference === kind.reference && e.to === to && e.kind === kind.kind && (e.stage === undefined || e.stage === kind.stage));
     const key = `${to}|${m.subject}`;
     const sameId = m.messageId !== '' && seenIds.has(m.messageId);

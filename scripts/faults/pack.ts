@@ -124,9 +124,13 @@ export function expectedMails(reference: string, people: Practitioners, refused:
   return kept;
 }
 
-/** What an email about a case is, from its subject (mail/render.ts). */
-export function classify(subject: string, to: string): { reference?: string; kind: ExpectedKind | 'other'; stage?: number } {
-  const reference = new RegExp(`^(${REFERENCE_PREFIX}-\\d{4}-[0-9A-Z]{6})\\b`).exec(subject)?.[1];
+/** What an email about a case is, from its subject (mail/render.ts) and, failing that, its text. */
+export function classify(mail: { subject: string; to: string[]; text: string }): { reference?: string; kind: ExpectedKind | 'other'; stage?: number } {
+  const { subject } = mail;
+  const to = mail.to[0];
+  const pattern = new RegExp(`\\b(${REFERENCE_PREFIX}-\\d{4}-[0-9A-Z]{6})\\b`);
+  // A notice about a refused address may name the case only in its text.
+  const reference = pattern.exec(subject)?.[1] ?? pattern.exec(mail.text)?.[1];
   // On the standard path the mailbox hears of nothing else.
   if (to === MAILBOX) return { reference, kind: 'deliveryNotice' };
   const resolved = /: resolved at stage (\d+)/.exec(subject);
