@@ -19,7 +19,7 @@ import { searchAttributeRegistrations } from '../../shared/searchAttributes';
 import { locateTemporalCli } from '../temporal-cli';
 import { writeFaultPack } from './pack';
 import { ThrowawayPostgres } from './postgres';
-import { ManagedProcess, freePort, sleep, waitFor, waitForPort, waitForUrl, type ProcessSpec } from './processes';
+import { ManagedProcess, freePort, sleep, waitFor, waitForPort, waitForUrl, type ProcessSpec, type UnexpectedExit } from './processes';
 import { FaultySmtpServer } from './smtp';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -37,6 +37,8 @@ export interface Crash {
   at: Date;
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The error line of its log, e.g. "error: terminating connection due to administrator command". */
+  reason?: string;
 }
 
 export class Deployment {
@@ -193,14 +195,33 @@ export class Deployment {
     this.pg.destroySync();
   };
 
-  private onCrash(proc: ManagedProcess, exit: { at: Date; code: number | null; signal: NodeJS.Signals | null }): void {
-    if (this.stopping) return;
-    this.crashes.push({ process: proc.name, at: exit.at, code: exit.code, signal: exit.signal });
-    this.options.log(`!! ${proc.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); restarting it. Its log: ${proc.logFile}`);
-    const restart = sleep(1_000)
-      .then(() => proc.start())
-      .catch((error: Error) => this.options.log(`!! ${proc.name} did not come back: ${error.message}`))
-      .finally(() => this.restarting.delete(proc.name));
+  /**
+   * A process that was serving and exited unasked is a crash: counted once, then started again
+   * (after 1 s, 2 s, 4 s, ... while it fails to start, e.g. while PostgreSQL is still down), as a
+   * restart policy would. Failed starts during that loop are not counted again.
+   */
+  private onCrash(proc: ManagedProcess, exit: UnexpectedExit): void {
+    if (this.stopping || !exit.wasReady || this.restarting.has(proc.name)) return;
+    const crash: Crash = { process: proc.name, at: exit.at, code: exit.code, signal: exit.signal };
+    this.crashes.push(crash);
+    const restart = (async () => {
+      for (let attempt = 0, pause = 1_000; !this.stopping; attempt++, pause = Math.min(pause * 2, 15_000)) {
+        await sleep(pause);
+        if (attempt === 0) {
+          // By now its last words are in its log: the run's first error line says why it died.
+          crash.reason = /^\s*(\w*Error|error)\b.*$/m.exec(proc.lastRunOutput())?.[0].trim();
+          this.options.log(`!! ${proc.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}${crash.reason ? `: ${crash.reason}` : ''}); restarting it. Its log: ${proc.logFile}`);
+        }
+        if (this.stopping || proc.alive) return;
+        try {
+          await proc.start();
+          if (attempt > 0) this.options.log(`!! ${proc.name} came back after ${attempt + 1} starts`);
+          return;
+        } catch (error) {
+          this.options.log(`!! ${proc.name} failed to start again (${(error as Error).message.split('\n')[0]}); retrying`);
+        }
+      }
+    })().finally(() => this.restarting.delete(proc.name));
     this.restarting.set(proc.name, restart);
   }
 }

@@ -395,7 +395,7 @@ async function count(r: ScenarioRun): Promise<{ counts: Counts; problems: string
   for (const id of workflows) if (!rows.includes(id)) problems.push(`orphan workflow: ${id} was started but has no row in cases`);
   for (const ref of rows) if (!workflows.includes(ref)) problems.push(`case without a workflow: ${ref} has a row in cases but no workflow was started`);
   const crashes = dep.crashesSince(r.startedAt);
-  for (const c of crashes) problems.push(`crashed: ${c.process} at ${c.at.toISOString()} (code ${c.code}, signal ${c.signal})`);
+  for (const c of crashes) problems.push(`crashed: ${c.process} at ${c.at.toISOString()} (code ${c.code}, signal ${c.signal})${c.reason ? `: ${c.reason}` : ''}`);
 
   return {
     counts: {

@@ -25,6 +25,8 @@ export interface UnexpectedExit {
   pid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** It had been ready (serving) before it exited, rather than failing to start. */
+  wasReady: boolean;
 }
 
 export class ManagedProcess {
@@ -32,6 +34,8 @@ export class ManagedProcess {
   private exited?: Promise<void>;
   private log?: WriteStream;
   private expectingExit = false;
+  private ready = false;
+  private runOffset = 0;
   readonly unexpectedExits: UnexpectedExit[] = [];
   readonly logFile: string;
   /** Called after an exit nobody asked for (a crash), e.g. to count it and restart. */
@@ -60,9 +64,11 @@ export class ManagedProcess {
   async start(): Promise<void> {
     if (this.alive) throw new Error(`${this.name} is already running (pid ${this.child!.pid})`);
     // One log per process name across restarts, so a crash and what followed read in order.
+    this.runOffset = this.logLength();
     this.log = createWriteStream(this.logFile, { flags: 'a' });
     this.log.write(`\n===== ${new Date().toISOString()} start: ${this.spec.command} ${this.spec.args.join(' ')}\n`);
     this.expectingExit = false;
+    this.ready = false;
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: this.spec.env ?? process.env,
@@ -76,7 +82,7 @@ export class ManagedProcess {
       child.once('exit', (code, signal) => {
         log.write(`===== ${new Date().toISOString()} exit: code ${code} signal ${signal}\n`);
         if (!this.expectingExit) {
-          const exit = { at: new Date(), pid: child.pid ?? -1, code, signal };
+          const exit = { at: new Date(), pid: child.pid ?? -1, code, signal, wasReady: this.ready };
           this.unexpectedExits.push(exit);
           this.onUnexpectedExit?.(this, exit);
         }
@@ -87,7 +93,10 @@ export class ManagedProcess {
         resolve();
       });
     });
-    if (!this.spec.ready) return;
+    if (!this.spec.ready) {
+      this.ready = true;
+      return;
+    }
     const timeoutMs = this.spec.readyTimeoutMs ?? 60_000;
     const exitedEarly = this.exited.then(() => {
       throw new Error(`${this.name} exited before it was ready:\n${this.tail(30)}`);
@@ -97,6 +106,7 @@ export class ManagedProcess {
       exitedEarly,
     ]);
     exitedEarly.catch(() => {});
+    this.ready = true;
   }
 
   /** Asks the process to stop (SIGTERM by default) and SIGKILLs it if it has not within the time. */
@@ -149,6 +159,11 @@ export class ManagedProcess {
     } catch {
       return '';
     }
+  }
+
+  /** What the latest run (since its last start) wrote to the log. */
+  lastRunOutput(): string {
+    return this.logSince(this.runOffset);
   }
 
   /** Log text written since a given length (see logLength), to look for a line after an event. */
