@@ -209,7 +209,8 @@ export class Deployment {
         await sleep(pause);
         if (attempt === 0) {
           // By now its last words are in its log: the run's first error line says why it died.
-          crash.reason = /^\s*(\w*Error|error)\b.*$/m.exec(proc.lastRunOutput())?.[0].trim();
+          // (At the start of a line: Node prints the fatal error there; logged failures are indented.)
+          crash.reason = /^(\w*Error|error)\b.*$/m.exec(proc.lastRunOutput())?.[0].trim();
           this.options.log(`!! ${proc.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}${crash.reason ? `: ${crash.reason}` : ''}); restarting it. Its log: ${proc.logFile}`);
         }
         if (this.stopping || proc.alive) return;
