@@ -9,20 +9,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Pool } from 'pg';
 import type { Database } from '../../db/database';
-import { TASK_QUEUE } from '../../shared/contract';
-import { searchAttributeRegistrations } from '../../shared/searchAttributes';
 import { locateTemporalCli } from '../temporal-cli';
 import { writeFaultPack } from './pack';
 import { ThrowawayPostgres } from './postgres';
 import { ManagedProcess, freePort, sleep, waitFor, waitForPort, waitForUrl, type ProcessSpec, type UnexpectedExit } from './processes';
 import { FaultySmtpServer } from './smtp';
+import { HARNESS_ROOT, SYSTEM_DIR, loadSystem, type SystemParts } from './system';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface DeploymentOptions {
   /** Folder for logs, the Temporal state file, the policy folder. */
@@ -59,6 +57,7 @@ export class Deployment {
     readonly connection: Connection,
     readonly pool: Pool,
     readonly apiKey: string,
+    readonly system: SystemParts,
   ) {}
 
   get baseUrl(): string {
@@ -87,6 +86,8 @@ export class Deployment {
     const { runDir, log } = options;
     const logDir = join(runDir, 'logs');
     mkdirSync(logDir, { recursive: true });
+    const system = await loadSystem();
+    if (SYSTEM_DIR !== HARNESS_ROOT) log(`System under test: ${SYSTEM_DIR}`);
     const cli = locateTemporalCli(log);
     if (cli.executable.type !== 'existing-path') throw new Error('The fault harness needs the Temporal CLI on this machine (npm run temporal:cli)');
 
@@ -110,7 +111,7 @@ export class Deployment {
           '--headless',
           '--log-level',
           'warn',
-          ...Object.entries(searchAttributeRegistrations).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+          ...Object.entries(system.searchAttributeRegistrations).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
         ],
         ready: () => waitForTemporal(`127.0.0.1:${temporalPort}`, 60_000),
         readyTimeoutMs: 90_000,
@@ -139,20 +140,20 @@ export class Deployment {
       name,
       command: process.execPath,
       args: ['--import', 'tsx', entry],
-      cwd: REPO_ROOT,
+      cwd: SYSTEM_DIR,
       env,
       ready,
       // Each worker bundles the workflow code when it starts: slow on a busy machine.
       readyTimeoutMs: 180_000,
     });
     const workers = ['worker-a', 'worker-b'].map(
-      (name) => new ManagedProcess(node(name, 'worker/main.ts', (proc) => waitForPoller(client, proc, 170_000)), logDir),
+      (name) => new ManagedProcess(node(name, 'worker/main.ts', (proc) => waitForPoller(client, system.taskQueue, proc, 170_000)), logDir),
     );
     const api = new ManagedProcess(node('api', 'api/main.ts', () => waitForUrl(`${env.PUBLIC_URL}/health`, 170_000).then(() => {})), logDir);
     const pool = new Pool({ connectionString: pg.url, max: 4 });
     // The harness's own reads must survive the PostgreSQL restart it causes.
     pool.on('error', () => {});
-    const deployment = new Deployment(options, pg, smtp, temporalServer, workers, api, apiPort, temporalPort, client, connection, pool, apiKey);
+    const deployment = new Deployment(options, pg, smtp, temporalServer, workers, api, apiPort, temporalPort, client, connection, pool, apiKey, system);
     // The API migrates the schema before it listens; the workers wait for it rather than race it.
     await api.start();
     log(`API on ${deployment.baseUrl} (pid ${api.pid})`);
@@ -243,15 +244,15 @@ async function waitForTemporal(address: string, timeoutMs: number): Promise<void
 }
 
 /** A worker is ready when Temporal lists it (identity pid@host, the SDK's default) as polling. */
-async function waitForPoller(client: Client, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+async function waitForPoller(client: Client, taskQueue: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
   await waitFor(
-    `${proc.name} polling ${TASK_QUEUE}`,
+    `${proc.name} polling ${taskQueue}`,
     async () => {
       const pid = proc.pid;
       if (!pid) return false;
       const { pollers } = await client.workflowService.describeTaskQueue({
         namespace: 'default',
-        taskQueue: { name: TASK_QUEUE, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
       });
       return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));

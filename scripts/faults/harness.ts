@@ -7,7 +7,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { verifyChains } from '../../db/record';
 import { decideThroughLink, linkIn, postCase, type Decision } from './client';
 import type { Deployment } from './deployment';
 import { RAISER_MANAGER, classify, expectedMails, newCaseBody, practitionersFor, type ExpectedMail, type Practitioners } from './pack';
@@ -375,7 +374,7 @@ async function count(r: ScenarioRun): Promise<{ counts: Counts; problems: string
   let chainsVerified = 0;
   let chainProblems = 0;
   for (const ref of rows) {
-    const result = await verifyChains(dep.db, ref).catch((e: Error) => ({ events: 0, problems: [{ reference: ref, seq: -1, problem: e.message }] }));
+    const result = await dep.system.verifyChains(dep.db, ref).catch((e: Error) => ({ events: 0, problems: [{ reference: ref, seq: -1, problem: e.message }] }));
     if (result.events > 0 && result.problems.length === 0) chainsVerified += 1;
     chainProblems += result.problems.length;
     for (const p of result.problems) problems.push(`chain: ${ref} event ${p.seq}: ${p.problem}`);

@@ -5,17 +5,19 @@
  *   npm run faults                          # every scenario, full durations (about 15 minutes)
  *   npm run faults -- --quick               # the test suite's subset with short durations
  *   npm run faults -- --only smtp-down,link-flood
+ *   FAULTS_SYSTEM_DIR=../other-checkout npm run faults   # the harness against another checkout's code
  *
  * Logs of every process and a summary.json go to test-artifacts/faults/<time>-<mode>/.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Deployment, REPO_ROOT } from './deployment';
+import { Deployment } from './deployment';
 import { FULL, QUICK, details, runScenario, table, type Durations, type Scenario, type ScenarioResult } from './harness';
 import { selectScenarios } from './scenarios';
+import { HARNESS_ROOT } from './system';
 
 export function newRunDir(mode: string): string {
-  const dir = join(REPO_ROOT, 'test-artifacts', 'faults', `${new Date().toISOString().replace(/[:.]/g, '-')}-${mode}`);
+  const dir = join(HARNESS_ROOT, 'test-artifacts', 'faults', `${new Date().toISOString().replace(/[:.]/g, '-')}-${mode}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
