@@ -1,4 +1,7 @@
-/** Unit tests are pure; integration tests share one Temporal dev server started by globalSetup. */
+/**
+ * Unit tests are pure; integration tests share one Temporal dev server started by globalSetup;
+ * fault tests start the deployment shape as processes of their own (Temporal, PostgreSQL, API, workers).
+ */
 const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 // jose ships ES modules only; let swc turn it into CommonJS for jest's module system.
 const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
@@ -31,6 +34,13 @@ module.exports = {
       transformIgnorePatterns,
       globalSetup: '<rootDir>/tests/support/globalSetup.ts',
       globalTeardown: '<rootDir>/tests/support/globalTeardown.ts',
+    },
+    {
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
     },
   ],
 };
