@@ -13,7 +13,7 @@ import { resolveRecipients, selectPanel } from './directory';
 import { sendNotification } from './notifications';
 import { recordEvent } from './records';
 import { scheduleReviewReminder } from './reviews';
-import { STUCK_AFTER_MS, watched } from './watch';
+import { STUCK_AFTER_MS, heartbeating, watched } from './watch';
 
 export interface ActivityDeps {
   db: Database;
@@ -35,7 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     selectPanel: watched('selectPanel', stuck, async (request: SelectPanelRequest): Promise<Recipient[]> => selectPanel(request)),
     recordEvent: watched('recordEvent', stuck, async (event: CaseEvent): Promise<void> => recordEvent(deps.db, event)),
     scheduleReviewReminder: watched('scheduleReviewReminder', stuck, async (input: ReviewReminderInput): Promise<void> => scheduleReviewReminder(deps.temporal, input)),
-    sendNotification: watched('sendNotification', stuck, async (notification: Notification): Promise<Delivery> => sendNotification(deps, notification)),
+    sendNotification: watched('sendNotification', stuck, async (notification: Notification): Promise<Delivery> => heartbeating(() => sendNotification(deps, notification))),
   };
 }
 

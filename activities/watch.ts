@@ -9,6 +9,20 @@ import { log } from '../shared/log';
 /** Default: an activity still retrying ten minutes after it was first scheduled is stuck. */
 export const STUCK_AFTER_MS = 10 * 60_000;
 
+/**
+ * Heartbeats while `work` runs, so a worker that dies mid-send is noticed in seconds (the
+ * activity's heartbeat timeout) rather than after its whole start-to-close timeout.
+ */
+export async function heartbeating<T>(work: () => Promise<T>, everyMs = 2_000): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function watched<A extends unknown[], R>(name: string, stuckAfterMs: number, run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const info = Context.current().info;

@@ -31,5 +31,7 @@ export const { recordEvent, scheduleReviewReminder } = proxyActivities<Activitie
  */
 export const { sendNotification } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // The send heartbeats: a worker that dies mid-send is retried elsewhere within seconds.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
