@@ -26,6 +26,14 @@ const INDEXED_TYPE = {
 import { freshDatabase } from './databases';
 import { dataConverter, startSystem, type Running, type Suite } from './system';
 
+/** The test server starts with no custom search attributes: register the workflow's. */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(Object.entries(searchAttributeRegistrations).map(([name, type]) => [name, INDEXED_TYPE[type]])),
+  });
+}
+
 export interface TimeSkippingSuite extends Suite {
   env: TestWorkflowEnvironment;
   /** The server's current time. */
@@ -43,13 +51,7 @@ export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
     startMailCatcher(0),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
   ]);
-  // The test server starts with no custom search attributes; register the workflow's.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(searchAttributeRegistrations).map(([name, type]) => [name, INDEXED_TYPE[type]]),
-    ),
-  });
+  await registerSearchAttributes(env);
   const now = async () => new Date(await env.currentTimeMs());
   return {
     env,

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import type { Activities } from '../../activities';
 import { computeDeadline, reviewInstant } from '../../activities/deadlines';
 import { resolveRecipients, selectPanel } from '../../activities/directory';
@@ -15,19 +14,11 @@ import type { DisagreementInput } from '../../shared/contract';
 import type { CaseEvent, Delivery, Notification } from '../../shared/events';
 import { loadPolicyPack } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
-import { searchAttributeRegistrations } from '../../shared/searchAttributes';
 import { locateTimeSkippingServer } from '../../scripts/test-server/locate';
 import { WORKFLOWS_PATH } from '../../worker/createWorker';
 import { QUICK_PACK } from './system';
+import { registerSearchAttributes } from './timeSkipping';
 
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-const INDEXED_TYPE = {
-  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-} as const;
 
 /** A gate a test opens when it chooses: what is behind it waits until then. */
 export class Gate {
@@ -126,17 +117,22 @@ export function useWorkflowHarness(): { h: WorkflowHarness } {
       TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : {}),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
     ]);
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(Object.entries(searchAttributeRegistrations).map(([name, type]) => [name, INDEXED_TYPE[type]])),
-    });
+    await registerSearchAttributes(env);
     ctx.h = {
       env,
       bundle,
       async withWorker(world, test) {
         const taskQueue = `wf-${randomUUID()}`;
         const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: world.activities });
-        return worker.runUntil(test(taskQueue));
+        try {
+          return await worker.runUntil(test(taskQueue));
+        } finally {
+          // A case a failed test left running, without its worker, would hold the server's clock
+          // for every later test: end whatever is still open on this task queue.
+          for (const reference of new Set(world.record.map((e) => e.reference))) {
+            await env.client.workflow.getHandle(reference).terminate('test over').catch(() => undefined);
+          }
+        }
       },
     };
   });

@@ -18,7 +18,8 @@ async function start(taskQueue: string, input = caseInput(testPack())): Promise<
 
 /** Waits (in real time, the clock held) until the case is at `stage` with its invitations out. */
 async function atStage(handle: WorkflowHandle, world: FakeWorld, stage: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  // Generous on purpose: a busy machine may take its time; the condition, not the clock, decides.
+  for (let i = 0; i < 2400; i++) {
     const state = await handle.query(caseState);
     const invited = world.record.some((e) => e.reference === handle.workflowId && e.type === 'notified' && e.stage === stage);
     if (state.stage?.number === stage && invited) return;
@@ -46,6 +47,17 @@ async function endTest(handle: WorkflowHandle): Promise<void> {
 const decide = (handle: WorkflowHandle, request: RecordOutcomeRequest) => handle.executeUpdate(recordOutcome, { args: [request] });
 const notResolved = (stage: number, recipientId: string): RecordOutcomeRequest => ({ stage, recipientId, decision: { outcome: 'notResolved', reasons: 'Still apart.' } });
 
+/** Not resolved at stages 1 and 2: the case is at the chair's stage, the line managers' duty pending. */
+async function atChairWithDutyPending(taskQueue: string, world: FakeWorld) {
+  const handle = await start(taskQueue);
+  await atStage(handle, world, 1);
+  await decide(handle, notResolved(1, 'raiser.worker.0'));
+  await atStage(handle, world, 2);
+  await decide(handle, notResolved(2, 'raiser.lineManager.0'));
+  await atStage(handle, world, 3);
+  return handle;
+}
+
 describe('the disagreement workflow, with in-memory activities on the time-skipping server', () => {
   it('refuses an Update for a stage the case has left, sent straight to Temporal', async () => {
     const world = fakeWorld();
@@ -68,7 +80,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       await atStage(handle, world, 1);
       const first = decide(handle, notResolved(1, 'raiser.worker.0'));
       // The first is accepted and held at the record; the second must see it.
-      for (let i = 0; i < 200 && !(await handle.query(caseState)).decisions.length; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 2400 && !(await handle.query(caseState)).decisions.length; i++) await new Promise((r) => setTimeout(r, 25));
       expect(await refusalOf(decide(handle, notResolved(1, 'other.worker.0')))).toBe(Refusal.alreadyDecided);
       world.holdRecord!.gate.open();
       await expect(first).resolves.toMatchObject({ stage: 1, recipientId: 'raiser.worker.0' });
@@ -94,13 +106,8 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
   it('is withdrawn by the raiser with a reason: pending duties end, everyone is told, the record closes', async () => {
     const world = fakeWorld();
     await ctx.h.withWorker(world, async (taskQueue) => {
-      const handle = await start(taskQueue);
-      await atStage(handle, world, 1);
-      await decide(handle, notResolved(1, 'raiser.worker.0'));
-      await atStage(handle, world, 2);
       // A duty follows the line managers' outcome: assign it, then withdraw before it falls due.
-      await decide(handle, notResolved(2, 'raiser.lineManager.0'));
-      await atStage(handle, world, 3);
+      const handle = await atChairWithDutyPending(taskQueue, world);
       expect(typesOf(world, handle.workflowId)).toContain('dutyAssigned');
 
       const refusedClose = await refusalOf(handle.executeUpdate(closeCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: 'Sorted.' }] }));
@@ -191,19 +198,23 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
     await ctx.h.withWorker(world, async (taskQueue) => {
       // Ten-second stages: a delay over half a second is more than ordinary sending time.
       const handle = await start(taskQueue, caseInput(testPack((p) => p.stages.forEach((s) => (s.timescale = { period: 'PT10S' })))));
-      for (let i = 0; i < 200 && !typesOf(world, handle.workflowId).includes('stageEntered'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 2400 && !typesOf(world, handle.workflowId).includes('stageEntered'); i++) await new Promise((r) => setTimeout(r, 25));
       // The mail server is down for longer than the stage lasts: the stage must not escalate.
       await new Promise((r) => setTimeout(r, 3000));
       expect((await handle.query(caseState)).stage?.number).toBe(1);
       expect(typesOf(world, handle.workflowId)).not.toContain('escalated');
       mailServer.open();
       world.mailDown = undefined;
-      await atStage(handle, world, 1);
-      const moved = world.record.find((e) => e.reference === handle.workflowId && e.type === 'deadlineMoved');
+      // The deadline moves once the invitations are out (the event follows the note of them).
+      const movedOf = () => world.record.find((e) => e.reference === handle.workflowId && e.type === 'deadlineMoved');
+      for (let i = 0; i < 2400 && !movedOf(); i++) await new Promise((r) => setTimeout(r, 25));
+      const moved = movedOf();
       expect(moved).toBeDefined();
       const { from, to } = moved!.detail as { from: string; to: string };
       expect(new Date(to).getTime() - new Date(from).getTime()).toBeGreaterThanOrEqual(3000);
-      expect((await handle.query(caseState)).stage?.deadline).toBe(to);
+      let shown: string | undefined;
+      for (let i = 0; i < 2400 && shown !== to; i++) shown = (await handle.query(caseState)).stage?.deadline;
+      expect(shown).toBe(to);
       await endTest(handle);
     });
   });
@@ -224,12 +235,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
   it('when an operator cancels it in Temporal, ends it as closed on the record, pending duty and all', async () => {
     const world = fakeWorld();
     await ctx.h.withWorker(world, async (taskQueue) => {
-      const handle = await start(taskQueue);
-      await atStage(handle, world, 1);
-      await decide(handle, notResolved(1, 'raiser.worker.0'));
-      await atStage(handle, world, 2);
-      await decide(handle, notResolved(2, 'raiser.lineManager.0'));
-      await atStage(handle, world, 3);
+      const handle = await atChairWithDutyPending(taskQueue, world);
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow();
       expect((await handle.describe()).status.name).toBe('CANCELLED');
