@@ -17,23 +17,33 @@ export async function freshDatabase(kind: DatabaseKind): Promise<{ db: Database;
     await migrate(db);
     return { db, drop: () => db.close() };
   }
-  const serverUrl = process.env.DATABASE_URL!;
-  const name = `lscp_test_${randomBytes(6).toString('hex')}`;
+  const scratch = await scratchDatabase(process.env.DATABASE_URL!, 'lscp_test');
+  const db = await openDatabase({ url: scratch.url });
+  await migrate(db);
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await scratch.drop();
+    },
+  };
+}
+
+/** A database of its own on the PostgreSQL server at `serverUrl`, dropped afterwards. */
+export async function scratchDatabase(serverUrl: string, prefix = 'lscp_proc'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
-  await migrate(db);
   return {
-    db,
-    drop: async () => {
-      await db.close();
+    url: url.toString(),
+    async drop() {
       const cleanup = new Client({ connectionString: serverUrl });
       await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name}`);
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.end();
     },
   };

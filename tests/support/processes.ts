@@ -7,7 +7,6 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { API_KEY, LINK_SECRET, PAYLOAD_KEY } from './system';
 import { closedPort } from './waits';
 
@@ -111,25 +110,7 @@ export async function ensureStopped(p: Spawned | undefined) {
 
 export const freePort = closedPort;
 
-/** A database of its own on the PostgreSQL server at `serverUrl`, dropped afterwards. */
-export async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `lscp_proc_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const cleanup = new Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
+export { scratchDatabase } from './databases';
 
 /** A PostgreSQL cluster of the test's own (scripts/throwaway-postgres.sh), which it may stop and start. */
 export async function throwawayCluster() {
