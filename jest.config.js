@@ -2,7 +2,7 @@
  * Unit tests are pure; integration tests share one Temporal dev server started by globalSetup;
  * fault tests start the deployment shape as processes of their own (Temporal, PostgreSQL, API, workers).
  */
-const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }] };
 // jose ships ES modules only; let swc turn it into CommonJS for jest's module system.
 const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
 

@@ -1,16 +1,11 @@
 /**
- * Who may read what. A case's pages are for the people the case involves, through the read-only
- * link in their email (kept in a cookie scoped to that case, so it leaves the address bar at once);
- * the JSON API and the partnership's dashboard are for staff and agency systems holding an API key
+ * The JSON API and the partnership's dashboard are for staff and agency systems holding an API key
  * (`Authorization: Bearer <key>`, or a browser's basic-auth prompt with the key as the password).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { LinkError } from '../shared/links';
 import type { AppDeps } from './app';
 import { sendProblem } from './problem';
-
-const VIEW_COOKIE = 'lscp.view';
 
 /** The staff key the request presents, when it is one of ours. */
 export function staffKeyOf(deps: Pick<AppDeps, 'apiKeys'>, req: Request): string | undefined {
@@ -34,11 +29,6 @@ export function hasStaffKey(deps: Pick<AppDeps, 'apiKeys'>, req: Request): boole
 /** A stable, non-secret name for an API key (its hash), to scope what the key's holder did. */
 export const apiKeyFingerprint = (key: string) => `api-key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 
-/** Who is looking at a case page: someone the case involves (their view link's recipient), or staff. */
-export type Viewer = { recipientId: string } | { staff: true };
-
-export const viewerOf = (res: Response): Viewer | undefined => res.locals.viewer as Viewer | undefined;
-
 export function staffOnly(deps: AppDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (hasStaffKey(deps, req)) return next();
@@ -51,39 +41,3 @@ export function staffOnly(deps: AppDeps): RequestHandler {
   };
 }
 
-export function caseAccess(deps: AppDeps): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const reference = String(req.params.reference ?? '');
-    const access = typeof req.query.access === 'string' ? req.query.access : undefined;
-    if (access) {
-      try {
-        const view = await deps.links.verifyView(access);
-        if (view.reference !== reference) return res.status(403).render('access-needed.njk', {});
-        res.cookie(VIEW_COOKIE, access, {
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: deps.publicUrl.startsWith('https:'),
-          path: `/cases/${reference}`,
-        });
-        // Straight back without the token in the address, the history or a referrer.
-        return res.redirect(303, req.originalUrl.split('?')[0]);
-      } catch (error) {
-        if (!(error instanceof LinkError)) throw error;
-        return res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
-      }
-    }
-    const cookie = (req.cookies as Record<string, string> | undefined)?.[VIEW_COOKIE];
-    if (cookie) {
-      const view = await deps.links.verifyView(cookie).catch(() => undefined);
-      if (view?.reference === reference) {
-        res.locals.viewer = { recipientId: view.recipientId } satisfies Viewer;
-        return next();
-      }
-    }
-    if (hasStaffKey(deps, req)) {
-      res.locals.viewer = { staff: true } satisfies Viewer;
-      return next();
-    }
-    res.status(403).render('access-needed.njk', {});
-  };
-}

@@ -3,12 +3,6 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
-import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
-import type { Database } from '../db/database';
-import type { MailCatcher } from '../mail/catcher';
-import type { LinkSigner } from '../shared/links';
-import type { PolicyPack } from '../shared/policy/schema';
 import { roleLabel } from '../mail/render';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { sendProblem } from './problem';
@@ -19,30 +13,17 @@ import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { casePage, statusLabel } from './casePage';
-import { caseAccess, staffOnly, viewerOf } from './access';
+import { staffOnly } from './access';
+import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
+import { decisionLinkGate } from './identity/decisionLink';
+import { principalOf } from './identity/principal';
+import { signInRouter } from './identity/routes';
+import { sessions } from './identity/sessions';
+import type { AppDeps } from './deps';
 import { codecRouter } from './codec';
 import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
 
-export interface AppDeps {
-  temporal: Client;
-  db: Database;
-  policies: Map<string, PolicyPack>;
-  links: LinkSigner;
-  csrfSecret: string;
-  publicUrl: string;
-  /** Task queue to start workflows on; tests give each test its own. */
-  taskQueue?: string;
-  /** The payload codec, for the codec endpoint that lets staff read encrypted payloads. */
-  codec?: PayloadCodec;
-  /** Origin of the Temporal UI allowed to call the codec endpoint from a browser. */
-  uiOrigin?: string;
-  /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
-  apiKeys: string[];
-  /** Present when mail is caught in-process: the /mail page lists it. */
-  mailCatcher?: MailCatcher;
-  /** Deadline for the Temporal calls made while serving one request (TEMPORAL_CALL_TIMEOUT_MS). */
-  temporalTimeoutMs?: number;
-}
+export type { AppDeps, IdentityDeps } from './deps';
 
 const GOVUK = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
 
@@ -57,6 +38,8 @@ export function createApp(deps: AppDeps) {
     new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
   );
   app.set('view engine', 'njk');
+  // The embedded development identity provider reads its own request bodies: mounted first.
+  if (deps.identity.devProvider) app.use(deps.identity.devProvider.router);
 
   app.use('/assets', express.static(join(GOVUK, 'govuk', 'assets'), { maxAge: '1d' }));
   app.get('/stylesheets/govuk-frontend.min.css', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.css')));
@@ -69,6 +52,14 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(cookieParser());
+  app.use(sessions(deps.db, deps.identity.sessions));
+  app.use((_req, res, next) => {
+    const principal = principalOf(res);
+    if (principal?.kind === 'person') {
+      res.locals.signedIn = { email: principal.email, adminOf: principal.roles.flatMap((r) => (r.role === 'partnershipAdmin' ? [r.partnershipId] : [])) };
+    }
+    next();
+  });
 
   // Liveness: the process is up and serving. Readiness: it can do its work now (PostgreSQL and
   // Temporal answer); neither says anything about a case or a person.
@@ -81,9 +72,23 @@ export function createApp(deps: AppDeps) {
   });
   app.use(temporalDeadline(deps.temporal, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS));
   if (deps.codec) app.use(codecRouter({ ...deps, codec: deps.codec }));
+  app.use(
+    signInRouter({
+      db: deps.db,
+      links: deps.links,
+      mailer: deps.mailer,
+      publicUrl: deps.publicUrl,
+      csrfSecret: deps.csrfSecret,
+      codeSecret: deps.identity.codeSecret,
+      staffSignIn: deps.identity.staffSignIn,
+      development: Boolean(deps.identity.devProvider),
+    }),
+  );
   app.use('/api', staffOnly(deps));
-  app.use('/partnerships', staffOnly(deps));
-  app.use('/cases/:reference', caseAccess(deps));
+  app.use('/partnerships/:id', partnershipAdminOnly());
+  app.use('/cases/:reference', caseAccess(deps.db));
+  app.use('/respond/:token', decisionLinkGate({ db: deps.db, links: deps.links, staffSignIn: Boolean(deps.identity.staffSignIn) }));
+  app.use('/raise', requirePerson('raise'));
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));
   app.use(respondRouter(deps));

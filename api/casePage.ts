@@ -2,10 +2,10 @@
 import type { CaseStatus, StageView } from '../shared/contract';
 import { linkOpeningsOf } from '../db/linkOpenings';
 import type { AppDeps } from './app';
-import type { Viewer } from './access';
+import type { Viewer } from './identity/access';
 import { unavailableDependency } from './availability';
 import { queryCaseState } from './caseState';
-import { RAISER, readCase } from './cases';
+import { readCase } from './cases';
 import { referenceSchema } from './schemas';
 import type { StoredCaseEvent } from '../shared/events';
 import { describeEvent } from './timeline';
@@ -51,7 +51,7 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
     holders,
     // Who opened their link, and when first (never how often): recorded by the API, not the workflow.
     openings: openings.map((o) => ({ stage: o.stage, role: o.recipientId.split('.')[1] ?? o.recipientId, at: o.firstOpenedAt })),
-    canWithdraw: c.status === 'open' && viewer !== undefined && 'recipientId' in viewer && viewer.recipientId === RAISER,
+    canWithdraw: c.status === 'open' && viewer?.as === 'raiser',
     timeline: (c.events as StoredCaseEvent[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`)),
   };
 }

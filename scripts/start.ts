@@ -4,25 +4,16 @@
  * page of what it caught, the worker and the API. Each part is replaced by its setting
  * (TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL); Ctrl-C stops everything cleanly.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Client, type Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
 import { createApp } from '../api/app';
-import { connectTemporalForRequests } from '../api/availability';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
-import { openDatabase } from '../db/database';
-import { migrate } from '../db/migrate';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
-import { createMailer, type Mailer } from '../mail/mailer';
-import { apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
-import { createEncryptionCodec } from '../shared/codec';
-import { createLinkSigner } from '../shared/links';
-import { loadPolicyRegistry } from '../shared/policy/load';
+import { readSettings } from '../shared/config';
+import { composeSystem, type System } from '../system/root';
 import { createWorker } from '../worker/createWorker';
 import { startDevServer } from './devServer';
 
@@ -34,27 +25,13 @@ async function run() {
   // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const stopping = stopSignal(log).then(() => undefined);
-  const policies = loadPolicyRegistry(settings.POLICY_DIR);
-  const publicUrl = publicUrlOf(settings);
-  const linkSecret = linkSecretOf(settings);
-  const apiKeys = apiKeysOf(settings);
-  const codec = createEncryptionCodec(payloadKeyOf(settings));
-  const dataConverter = { payloadCodecs: [codec] };
-
   let devServer: TestWorkflowEnvironment | undefined;
   let catcher: MailCatcher | undefined;
   let httpServer: Server | undefined;
-  let mailer: Mailer | undefined;
-  let connection: Connection | undefined;
   let workerConnection: NativeConnection | undefined;
   let reconciler: Reconciler | undefined;
-  const db = await openDatabase(
-    settings.DATABASE_URL ? { url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS } : { pgliteDir: join(settings.DATA_DIR, 'pglite') },
-  );
+  let system: System | undefined;
   try {
-    const applied = await migrate(db);
-    if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
-
     let address = settings.TEMPORAL_ADDRESS;
     if (!address) {
       log('starting the Temporal dev server...');
@@ -76,30 +53,19 @@ async function run() {
       catcher = await startMailCatcher(settings.SMTP_PORT, '127.0.0.1', join(settings.DATA_DIR, 'mail.jsonl'));
       smtpUrl = catcher.url;
     }
-    mailer = createMailer(smtpUrl, settings.MAIL_FROM);
-
-    connection = connectTemporalForRequests(address);
-    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
-    const links = createLinkSigner(linkSecret);
-    const app = createApp({
-      temporal,
-      db,
-      policies,
-      links,
-      csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
-      publicUrl,
-      apiKeys,
-      codec,
-      uiOrigin: settings.TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
+    system = await composeSystem(settings, {
+      temporalAddress: address,
+      smtpUrl,
       mailCatcher: catcher,
-      temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
+      temporalUiUrl: devServer ? `http://localhost:${settings.TEMPORAL_UI_PORT}` : undefined,
     });
+    const { db, temporal, publicUrl, policies } = system;
+    const app = createApp(await system.appDeps());
     // Listen before the worker starts, so a busy port stops everything before any work is taken on.
     httpServer = await listen(app, settings.PORT);
 
     workerConnection = await NativeConnection.connect({ address });
-    const activities = createActivities({ db, mailer, links, publicUrl, temporal });
-    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities, dataConverter });
+    const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities: system.activities(), dataConverter: system.dataConverter });
     reconciler = startReconciler(
       { db, temporal },
       { afterSeconds: settings.RECONCILE_AFTER_SECONDS, intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000, log },
@@ -108,7 +74,8 @@ async function run() {
     banner([
       ['Service', `${publicUrl}/`],
       ['Raise a disagreement', `${publicUrl}/raise`],
-      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer ${settings.API_KEYS ? '<one of API_KEYS>' : apiKeys[0]})`],
+      ['Sign in', `${publicUrl}/sign-in  (${settings.OIDC_ISSUER ? `staff through ${settings.OIDC_ISSUER}` : 'development identity provider: choose anyone in the directories'}, or a code by email)`],
+      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer <an API client key>)`],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
       ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],
@@ -120,13 +87,11 @@ async function run() {
   } finally {
     await reconciler?.stop();
     if (httpServer) await drain(httpServer);
-    mailer?.close();
-    await connection?.close();
     await workerConnection?.close();
     await catcher?.close();
     // The dev server may have had the same Ctrl-C and be gone already.
     await devServer?.teardown().catch(() => undefined);
-    await db.close();
+    await system?.close();
     log('stopped');
   }
 }

@@ -37,6 +37,18 @@ export const settingsSchema = z.object({
   PAYLOAD_KEY: optionalString,
   /** Comma-separated keys for the JSON API and the dashboards (32+ characters each). */
   API_KEYS: optionalString,
+  /** Staff sign-in: the partnership's OpenID Connect provider. Unset: the embedded development provider (never in a deployment). */
+  OIDC_ISSUER: optionalString.pipe(z.url('must be the issuer URL, like https://login.microsoftonline.com/<tenant>/v2.0').optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  /** The ID token claim listing roles (`partnership-admin:<id>`, `operations`). */
+  OIDC_ROLES_CLAIM: z.string().min(1).default('lscp_roles'),
+  /** Accept the provider's email claim without email_verified (Entra ID does not send it). */
+  OIDC_TRUST_UNVERIFIED_EMAIL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Signs session cookies and keys sign-in code hashes (32+ characters). */
+  SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  SESSION_IDLE_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1, 'must be at least 1').max(720, 'must be at most 720').default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int('must be a whole number of hours').min(1, 'must be at least 1').max(24, 'must be at most 24').default(10),
   DATA_DIR: z.string().default('data'),
   POLICY_DIR: optionalString,
   /** A case whose row is committed but whose workflow has not started after this long is started by the reconciler. */
@@ -83,6 +95,14 @@ export function apiKeysOf(s: Settings): string[] {
   return [generatedSecret(s, 'api-key', 'API_KEYS must be set when running against real services')];
 }
 
+/** The secret that signs session cookies: given, or generated into the data folder for embedded runs. */
+export function sessionSecretOf(s: Settings): string {
+  return s.SESSION_SECRET ?? generatedSecret(s, 'session-secret', 'SESSION_SECRET must be set (32 or more characters) when running against real services');
+}
+
+/** A deployment runs against real services: it must be given every secret and never uses development sign-in. */
+export const isDeployment = (s: Settings) => Boolean(s.TEMPORAL_ADDRESS && s.DATABASE_URL);
+
 /** The key that encrypts workflow payloads: every worker and the API must share it. */
 export function payloadKeyOf(s: Settings): Buffer {
   const text = s.PAYLOAD_KEY ?? generatedSecret(s, 'payload-key', 'PAYLOAD_KEY must be set (base64 of 32 random bytes) when running against real services');
@@ -92,7 +112,7 @@ export function payloadKeyOf(s: Settings): Buffer {
 }
 
 function generatedSecret(s: Settings, name: string, requiredMessage: string): string {
-  if (s.TEMPORAL_ADDRESS && s.DATABASE_URL) throw new ConfigError(requiredMessage);
+  if (isDeployment(s)) throw new ConfigError(requiredMessage);
   const file = join(s.DATA_DIR, name);
   if (!existsSync(file)) {
     mkdirSync(s.DATA_DIR, { recursive: true });

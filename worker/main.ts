@@ -1,13 +1,7 @@
 /** The worker process on its own, as docker-compose runs it (several of them). */
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { openDatabase } from '../db/database';
-import { migrate } from '../db/migrate';
-import { createMailer } from '../mail/mailer';
-import { linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
-import { encryptingDataConverter } from '../shared/codec';
-import { createLinkSigner } from '../shared/links';
+import { readSettings } from '../shared/config';
+import { composeSystem } from '../system/root';
 import { createWorker } from './createWorker';
 
 async function run() {
@@ -15,26 +9,10 @@ async function run() {
   if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL || !settings.SMTP_URL) {
     throw new Error('The worker on its own needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; `npm start` runs everything embedded.');
   }
-  const db = await openDatabase({ url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS });
-  const mailer = createMailer(settings.SMTP_URL, settings.MAIL_FROM);
+  const system = await composeSystem(settings, { temporalAddress: settings.TEMPORAL_ADDRESS, smtpUrl: settings.SMTP_URL });
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
-    await migrate(db);
-    const activities = createActivities({
-      // Review reminders are started as workflows of their own.
-      temporal: new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: encryptingDataConverter(payloadKeyOf(settings)) }),
-      db,
-      mailer,
-      links: createLinkSigner(linkSecretOf(settings)),
-      publicUrl: publicUrlOf(settings),
-    });
-    const worker = await createWorker({
-      connection,
-      namespace: settings.TEMPORAL_NAMESPACE,
-      activities,
-      dataConverter: encryptingDataConverter(payloadKeyOf(settings)),
-    });
+    const worker = await createWorker({ connection, namespace: settings.TEMPORAL_NAMESPACE, activities: system.activities(), dataConverter: system.dataConverter });
     // Worker.run() stops gracefully on the first SIGINT/SIGTERM, then stops listening for them; this
     // listener stays, so a repeated signal is ignored instead of killing the worker mid-drain.
     let signalled = false;
@@ -47,9 +25,7 @@ async function run() {
     await worker.run();
   } finally {
     await connection.close();
-    await clientConnection.close();
-    mailer.close();
-    await db.close();
+    await system.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { Refusal, closeCase, withdrawCase, type CaseEnding, type EndCaseRequest } from '../../shared/contract';
 import type { AppDeps } from '../app';
-import { viewerOf } from '../access';
+import { viewerOf } from '../identity/access';
 import { ensureStarted } from '../caseStart';
 import { RAISER, readCase } from '../cases';
 import { formProtection } from '../csrf';
@@ -100,8 +100,8 @@ export function endCaseRouter(deps: AppDeps): Router {
   /** The case, when the viewer is its raiser; otherwise the right page has been sent. */
   const raisersCase = async (req: Request, res: Response) => {
     const viewer = viewerOf(res);
-    if (!viewer || !('recipientId' in viewer) || viewer.recipientId !== RAISER) {
-      res.status(403).render('access-needed.njk', { raiserOnly: true });
+    if (viewer?.as !== 'raiser') {
+      res.status(403).render('forbidden.njk', { what: 'raiser' });
       return undefined;
     }
     const reference = referenceSchema.safeParse(req.params.reference);

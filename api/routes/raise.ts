@@ -12,6 +12,7 @@ import { openCase, validateNewCase } from '../cases';
 import { formProtection } from '../csrf';
 import { requestHash } from '../idempotency';
 import type { FieldProblem } from '../problem';
+import { principalOf } from '../identity/principal';
 
 /** Each rendered form carries a one-time submission id: sending the same form twice opens one case. */
 const submissionId = z.uuid();
@@ -68,7 +69,8 @@ export function raiseRouter(deps: AppDeps): Router {
     if (!validateRequest(req)) return renderForm(req, res.status(403), pack, values, expired);
     const submission = submissionId.safeParse(values._submission);
     if (!submission.success) return renderForm(req, res.status(400), pack, { ...values, _submission: '' }, expired);
-    const form = fromForm(pack.id, values);
+    // The raiser is whoever signed in: their verified address, whatever the form says.
+    const form = { ...fromForm(pack.id, values), raiser: { ...fromForm(pack.id, values).raiser, email: signedInEmail(res) } };
     const checked = validateNewCase(deps, form);
     if (!checked.ok) return renderForm(req, res.status(400), pack, values, checked.problems);
     if (!(await checkTemporal(deps.temporal))) throw new DependencyUnavailable('temporal');
@@ -101,6 +103,13 @@ export function raiseRouter(deps: AppDeps): Router {
 
   return router;
 }
+
+/** The signed-in person's address (the raise pages are behind sign-in). */
+const signedInEmail = (res: Response) => {
+  const principal = principalOf(res);
+  if (principal?.kind !== 'person') throw new Error('The raise pages need a signed-in person');
+  return principal.email;
+};
 
 export const fieldId = (path: string) => path.replace(/\./g, '-');
 

@@ -1,9 +1,8 @@
 /** Bad input to the API gets a 400 problem-details response naming each field, and leaves nothing behind. */
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
-import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
-import { API_KEY, LINK_SECRET, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
+import { API_KEY, appDepsFor, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
 
 describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => {
   let suite: Suite;
@@ -57,15 +56,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
   it('answers 503 with Retry-After and keeps no case when Temporal cannot serve the namespace', async () => {
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
-      const app = createApp({
-        temporal: new Client({ connection, namespace: 'no-such-namespace' }),
-        db: suite.db,
-        policies: suite.policies,
-        links: createLinkSigner(LINK_SECRET),
-        csrfSecret: 'test',
-        publicUrl: 'http://localhost',
-        apiKeys: [API_KEY],
-      });
+      const app = createApp(await appDepsFor(suite, { temporal: new Client({ connection, namespace: 'no-such-namespace' }), publicUrl: 'http://localhost' }));
       const server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       const { port } = server.address() as { port: number };

@@ -6,26 +6,16 @@
 import { createApp } from '../../api/app';
 import { listen } from '../../api/server';
 import { linkOpeningsOf } from '../../db/linkOpenings';
-import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
 import { settledHistoryLength } from '../support/waits';
-import { API_KEY, LINK_SECRET, linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
+import { appDepsFor, linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
 
 const FLOOD = 5_000;
 const CONCURRENCY = 50;
 
 /** Another API on the same database, Temporal and task queue, as a second process would be. */
 async function secondApi(suite: Suite, system: Running) {
-  const app = createApp({
-    temporal: suite.temporal,
-    db: suite.db,
-    policies: suite.policies,
-    links: createLinkSigner(LINK_SECRET),
-    csrfSecret: 'test-csrf-secret',
-    apiKeys: [API_KEY],
-    publicUrl: system.baseUrl,
-    taskQueue: system.taskQueue,
-  });
+  const app = createApp(await appDepsFor(suite, { publicUrl: system.baseUrl, taskQueue: system.taskQueue }));
   const server = await listen(app, 0, '127.0.0.1');
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,

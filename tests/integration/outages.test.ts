@@ -11,7 +11,7 @@ import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
 import { listen } from '../../api/server';
 import { createLinkSigner } from '../../shared/links';
-import { API_KEY, LINK_SECRET, dataConverter, newCase, startSuite, type Suite } from '../support/system';
+import { API_KEY, LINK_SECRET, appDepsFor, dataConverter, newCase, startSuite, type Suite } from '../support/system';
 import { apiEnv, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
 import { closedPort, eventually } from '../support/waits';
 
@@ -104,7 +104,7 @@ describe('an API whose Temporal cannot be reached', () => {
     suite = await startSuite('pglite');
     connection = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
     const temporal = new Client({ connection, dataConverter });
-    const app = createApp({ temporal, db: suite.db, policies: suite.policies, links, csrfSecret: 'test', publicUrl: 'http://localhost', apiKeys: [API_KEY] });
+    const app = createApp(await appDepsFor(suite, { temporal, links, publicUrl: 'http://localhost' }));
     server = await listen(app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     // A case recorded while Temporal was down (its start is left to the reconciler).

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createApp } from '../../api/app';
+import { createApp, type AppDeps } from '../../api/app';
 import type { Database } from '../../db/database';
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
@@ -22,10 +22,33 @@ import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
+import { Visitor, csrfIn } from './visitor';
+import { composeIdentity } from '../../system/root';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
 /** Payloads are encrypted in tests as in production. */
+export const SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+
+/** Sign-in as the product composes it, with the development provider on the test's own origin. */
+export const testIdentity = (publicUrl: string, policies: Map<string, PolicyPack>, overrides: { idleMs?: number; absoluteMs?: number } = {}) =>
+  composeIdentity({ publicUrl, policies, sessionSecret: SESSION_SECRET, developmentProvider: true, ...overrides });
+
+/** An app's dependencies on the suite's services, for tests that build an API of their own. */
+export async function appDepsFor(suite: Pick<Suite, 'temporal' | 'db' | 'policies' | 'mail'>, overrides: Partial<AppDeps> & { publicUrl: string }): Promise<AppDeps> {
+  return {
+    temporal: suite.temporal,
+    db: suite.db,
+    policies: suite.policies,
+    links: createLinkSigner(LINK_SECRET),
+    mailer: createMailer(suite.mail.url, 'Escalations <escalations@example.org>'),
+    csrfSecret: 'test-csrf-secret',
+    apiKeys: [API_KEY],
+    identity: await composeIdentity({ publicUrl: overrides.publicUrl, policies: suite.policies, sessionSecret: SESSION_SECRET, developmentProvider: false }),
+    ...overrides,
+  };
+}
+
 export const PAYLOAD_KEY = Buffer.alloc(32, 7);
 export const codec = createEncryptionCodec(PAYLOAD_KEY);
 export const dataConverter: DataConverter = { payloadCodecs: [codec] };
@@ -122,24 +145,26 @@ export async function startSystem(suite: Suite): Promise<Running> {
     dataConverter: suite.dataConverter,
   });
   const running = worker.run();
+  // Listen first: sign-in (the development provider's issuer, the callback) needs the public URL.
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  publicUrlRef.value = baseUrl;
+  mailByOrigin.set(baseUrl, suite.mail);
   const app = createApp({
     temporal: suite.temporal,
     db: suite.db,
     policies: suite.policies,
     links,
+    mailer,
     csrfSecret: 'test-csrf-secret',
     apiKeys: [API_KEY],
     codec,
-    get publicUrl() {
-      return publicUrlRef.value;
-    },
+    publicUrl: baseUrl,
     taskQueue,
+    identity: await testIdentity(baseUrl, suite.policies),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  publicUrlRef.value = baseUrl;
+  server.on('request', app);
   const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init?.headers as Record<string, string>) } });
@@ -171,30 +196,46 @@ export function linkIn(message: CaughtMessage): string {
   return match[0];
 }
 
-/** A browser-like client for the pages behind a link: keeps cookies, reads the CSRF field. */
-export async function openLink(link: string) {
-  const res = await fetch(link);
-  const html = await res.text();
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
+/** Each running system's SMTP server, by the service's origin: how a link's reader gets their code. */
+const mailByOrigin = new Map<string, MailCatcher>();
+/** People who signed in to follow a link, by origin and address. */
+const signedInAt = new Map<string, Visitor>();
+
+/**
+ * The person a decision link was sent to, following it: signs in by a code sent to the address
+ * the link was issued to (as the page asks), then is on the link's page. Keeps cookies and reads
+ * the CSRF field; `submit` fills in the form and confirms the check-your-answers page.
+ */
+export async function openLink(link: string, visitor?: Visitor) {
+  const origin = new URL(link).origin;
+  const mail = mailByOrigin.get(origin);
+  const sentTo = mail?.messages().find((m) => m.text.includes(link))?.to[0];
+  // Someone who signed in for an earlier link is still signed in (as people are, for a while).
+  const person = visitor ?? (sentTo && signedInAt.get(`${origin} ${sentTo}`)) ?? new Visitor(origin);
+  let page = await person.get(link);
+  if (page.status === 401 && page.html.includes('name="link"')) {
+    if (!mail || !sentTo) throw new Error(`No email holds ${link}`);
+    const before = mail.messages().length;
+    const codePage = await person.request('/sign-in/email', {
+      form: { _csrf: csrfIn(page.html) ?? '', link: new URL(link).pathname.split('/').pop()!, returnTo: new URL(link).pathname },
+    });
+    page = await person.enterCode(mail, sentTo, codePage, before);
+    if (!visitor) signedInAt.set(`${origin} ${sentTo}`, person);
+  }
   return {
-    status: res.status,
-    html,
+    status: page.status,
+    html: page.html,
+    visitor: person,
     /** Fills in the form and, when the check-your-answers page comes back, confirms it. */
     async submit(fields: Record<string, string>, options: { csrf?: string | null } = {}) {
-      const token = options.csrf === undefined ? csrf : options.csrf;
+      const token = options.csrf === undefined ? csrfIn(page.html) : options.csrf;
       const post = async (form: Record<string, string>, csrfToken: string | null | undefined) => {
-        const res = await fetch(link, {
-          method: 'POST',
-          body: new URLSearchParams({ ...(csrfToken ? { _csrf: csrfToken } : {}), ...form }),
-          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        });
-        return { status: res.status, html: await res.text() };
+        const res = await person.request(link, { form: { ...(csrfToken ? { _csrf: csrfToken } : {}), ...form }, follow: false });
+        return { status: res.status, html: res.html };
       };
       const first = await post(fields, token);
       if (first.status !== 200 || !first.html.includes('name="_confirm"')) return first;
-      const checkToken = first.html.match(/name="_csrf" value="([^"]+)"/)?.[1];
-      return post({ ...fields, _confirm: 'yes' }, checkToken);
+      return post({ ...fields, _confirm: 'yes' }, csrfIn(first.html));
     },
   };
 }
