@@ -127,6 +127,7 @@ export class Deployment {
       DATABASE_URL: pg.url,
       SMTP_URL: smtp.url,
       LINK_SECRET: randomBytes(32).toString('base64url'),
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
       PAYLOAD_KEY: randomBytes(32).toString('base64'),
       API_KEYS: apiKey,
       PORT: String(apiPort),

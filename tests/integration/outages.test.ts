@@ -11,14 +11,14 @@ import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
 import { listen } from '../../api/server';
 import { createLinkSigner } from '../../shared/links';
-import { API_KEY, LINK_SECRET, appDepsFor, dataConverter, newCase, startSuite, type Suite } from '../support/system';
+import { API_KEY, LINK_SECRET, appDepsFor, signedIn, dataConverter, newCase, startSuite, type Suite } from '../support/system';
 import { apiEnv, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
 import { closedPort, eventually } from '../support/waits';
+import { Visitor, csrfIn } from '../support/visitor';
 
 /** Fails a request that hangs (the old behaviour was about 20 s per request); not a timing assertion. */
 const NO_HANG = () => AbortSignal.timeout(15_000);
 const staff = { authorization: `Bearer ${API_KEY}` };
-const staffBrowser = { authorization: `Basic ${Buffer.from(`staff:${API_KEY}`).toString('base64')}` };
 
 // Needs PostgreSQL's programs to run a cluster of its own; CI sets DATABASE_URL whenever they are installed.
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
@@ -73,10 +73,13 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toMatch(/^\d+$/);
 
-    const page = await fetch(`${base}/cases/BSCP-2026-ZZZZZZ`, { headers: staffBrowser, signal: NO_HANG() });
+    // A page that needs the database (asking for a sign-in code) answers with the outage page.
+    const visitor = new Visitor(base);
+    const signIn = await visitor.get('/sign-in');
+    const page = await visitor.request('/sign-in/email', { form: { _csrf: csrfIn(signIn.html)!, email: 'gp@example.org', returnTo: '/' }, follow: false });
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(await page.text()).toContain('Sorry, the service is unavailable');
+    expect(page.html).toContain('Sorry, the service is unavailable');
     // Liveness is about the process, which is fine.
     expect((await fetch(`${base}/health`)).status).toBe(200);
 
@@ -138,9 +141,8 @@ describe('an API whose Temporal cannot be reached', () => {
 
   it('answers the raise form with a 503 page, and writes nothing', async () => {
     const before = await caseCount();
-    const form = await fetch(`${base}/raise/bromley`);
-    const html = await form.text();
-    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const raiser = await signedIn(base, suite.mail, 'ann.teacher@example.org');
+    const { html } = await raiser.get('/raise/bromley');
     const fields = {
       _csrf: html.match(/name="_csrf" value="([^"]+)"/)![1],
       _submission: html.match(/name="_submission" value="([^"]+)"/)![1],
@@ -154,10 +156,10 @@ describe('an API whose Temporal cannot be reached', () => {
       category: 'levels-of-need',
       description: 'School believes the threshold is met.',
     };
-    const res = await fetch(`${base}/raise/bromley`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual', signal: NO_HANG() });
+    const res = await raiser.request('/raise/bromley', { form: fields, follow: false });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(await res.text()).toContain('it will not be recorded twice');
+    expect(res.html).toContain('it will not be recorded twice');
     expect(await caseCount()).toBe(before);
   });
 
@@ -170,14 +172,20 @@ describe('an API whose Temporal cannot be reached', () => {
   });
 
   it('answers a decision link with a 503 page, and still shows the case page from the record', async () => {
+    // The link as it was sent to the other practitioner before Temporal went away.
     const token = await links.issue({ reference, stage: 1, recipientId: 'other.worker.0', expiresAt: new Date(Date.now() + 3_600_000) });
-    const link = await fetch(`${base}/respond/${token}`, { signal: NO_HANG() });
+    await suite.db.query(
+      `INSERT INTO notifications (key, reference, kind, stage, recipient_id, recipient_role, email, sent_at) VALUES ($1, $2, 'stageInvitation', 1, 'other.worker.0', 'worker', 'bob.sw@example.org', now())`,
+      [`${reference}:outage-test`, reference],
+    );
+    const bob = await signedIn(base, suite.mail, 'bob.sw@example.org');
+    const link = await bob.get(`/respond/${token}`);
     expect(link.status).toBe(503);
     expect(link.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(await link.text()).toContain('Sorry, the service is unavailable');
+    expect(link.html).toContain('Sorry, the service is unavailable');
 
-    const page = await fetch(`${base}/cases/${reference}`, { headers: staffBrowser, signal: NO_HANG() });
+    const page = await bob.get(`/cases/${reference}`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Not available just now');
+    expect(page.html).toContain('Not available just now');
   });
 });

@@ -7,7 +7,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { API_KEY, LINK_SECRET, PAYLOAD_KEY } from './system';
+import { API_KEY, LINK_SECRET, PAYLOAD_KEY, SESSION_SECRET } from './system';
 import { closedPort } from './waits';
 
 const ROOT = join(__dirname, '..', '..');
@@ -33,6 +33,9 @@ export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
     LINK_SECRET,
     PAYLOAD_KEY: PAYLOAD_KEY.toString('base64'),
     API_KEYS: API_KEY,
+    SESSION_SECRET,
+    // The API sends sign-in codes; nothing listens here unless a test gives a real SMTP_URL.
+    SMTP_URL: 'smtp://127.0.0.1:9',
     // Nothing here should write to the repository's own data folder.
     DATA_DIR: join('/tmp', `lscp-test-${randomBytes(4).toString('hex')}`),
     ...overrides,

@@ -24,6 +24,7 @@ import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
 import { Visitor, csrfIn } from './visitor';
 import { composeIdentity } from '../../system/root';
+import { devAccounts } from '../../api/identity/devProvider';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
@@ -117,6 +118,10 @@ export interface Running {
   /** POSTs JSON and returns status and parsed body. */
   postJson(path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   getJson(path: string): Promise<{ status: number; body: any }>;
+  /** Someone signed in by a code sent to `email` (one session per address, kept for the test). */
+  as(email: string): Promise<Visitor>;
+  /** A partnership admin, signed in through the development OpenID provider. */
+  asAdmin(partnership: string): Promise<Visitor>;
   stop(): Promise<void>;
 }
 
@@ -181,6 +186,14 @@ export async function startSystem(suite: Suite): Promise<Running> {
     postJson: (path, body) =>
       send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
     getJson: (path) => send(path),
+    as: (email) => signedIn(baseUrl, suite.mail, email),
+    async asAdmin(partnership) {
+      const admin = devAccounts(suite.policies.values()).find((a) => a.roles.includes(`partnership-admin:${partnership}`));
+      if (!admin) throw new Error(`Nobody administers ${partnership} in the development provider`);
+      const visitor = new Visitor(baseUrl);
+      await visitor.signInAsStaff(admin.email);
+      return visitor;
+    },
     async stop() {
       await new Promise((resolve) => server.close(resolve));
       worker.shutdown();
@@ -194,6 +207,17 @@ export function linkIn(message: CaughtMessage): string {
   const match = message.text.match(/https?:\/\/\S+\/respond\/[A-Za-z0-9._-]+/);
   if (!match) throw new Error(`No response link in "${message.subject}"`);
   return match[0];
+}
+
+/** A person signed in by email code, reused for the same origin and address. */
+export async function signedIn(baseUrl: string, mail: MailCatcher, email: string): Promise<Visitor> {
+  const key = `${baseUrl} ${email.toLowerCase()}`;
+  const known = signedInAt.get(key);
+  if (known) return known;
+  const visitor = new Visitor(baseUrl);
+  await visitor.signInByCode(mail, email);
+  signedInAt.set(key, visitor);
+  return visitor;
 }
 
 /** Each running system's SMTP server, by the service's origin: how a link's reader gets their code. */
@@ -211,7 +235,7 @@ export async function openLink(link: string, visitor?: Visitor) {
   const mail = mailByOrigin.get(origin);
   const sentTo = mail?.messages().find((m) => m.text.includes(link))?.to[0];
   // Someone who signed in for an earlier link is still signed in (as people are, for a while).
-  const person = visitor ?? (sentTo && signedInAt.get(`${origin} ${sentTo}`)) ?? new Visitor(origin);
+  const person = visitor ?? (sentTo ? signedInAt.get(`${origin} ${sentTo}`) : undefined) ?? new Visitor(origin);
   let page = await person.get(link);
   if (page.status === 401 && page.html.includes('name="link"')) {
     if (!mail || !sentTo) throw new Error(`No email holds ${link}`);
