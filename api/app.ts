@@ -12,6 +12,7 @@ import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
+import { operationsRouter } from './routes/operations';
 import { casePage, statusLabel } from './casePage';
 import { staffOnly } from './access';
 import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
@@ -56,7 +57,11 @@ export function createApp(deps: AppDeps) {
   app.use((_req, res, next) => {
     const principal = principalOf(res);
     if (principal?.kind === 'person') {
-      res.locals.signedIn = { email: principal.email, adminOf: principal.roles.flatMap((r) => (r.role === 'partnershipAdmin' ? [r.partnershipId] : [])) };
+      res.locals.signedIn = {
+        email: principal.email,
+        adminOf: principal.roles.flatMap((r) => (r.role === 'partnershipAdmin' ? [r.partnershipId] : [])),
+        operations: principal.roles.some((r) => r.role === 'operations'),
+      };
     }
     next();
   });
@@ -96,6 +101,7 @@ export function createApp(deps: AppDeps) {
   app.use(raiseRouter(deps));
   app.use(dashboardRouter(deps));
   app.use(recordsRouter(deps));
+  app.use(operationsRouter(deps));
 
   app.get('/cases/:reference', async (req, res) => {
     const page = await casePage(deps, req.params.reference, viewerOf(res));

@@ -81,6 +81,13 @@ describe('sign-in and who may see what', () => {
     const operations = new Visitor(system.baseUrl);
     await operations.signInAsStaff(OPERATIONS);
     expect((await operations.get(`/cases/${reference}`)).status).toBe(403);
+    // Operations see the workflows' state, and nothing about the people or the child.
+    const workflows = await operations.get('/operations');
+    expect(workflows.status).toBe(200);
+    expect(workflows.html).toContain(reference);
+    for (const personal of ['UPN-A123456789012', 'ann.teacher@example.org', 'Ann Teacher', 'Bob Social-Worker', 'threshold']) expect(workflows.html).not.toContain(personal);
+    expect((await admin.get('/operations')).status).toBe(403);
+    expect((await new Visitor(system.baseUrl).request('/operations', { follow: false })).status).toBe(303);
   });
 
   it('refuses a callback that was not started here, and a replayed one', async () => {
