@@ -23,7 +23,11 @@ export class LinkError extends Error {
 export interface LinkSigner {
   issue(claims: Omit<LinkClaims, 'jti'>): Promise<string>;
   verify(token: string): Promise<LinkClaims>;
-  /** A read-only link to one case's pages, for someone the case involves. Multi-use, expiring. */
+  /**
+   * A read-only link to one case's pages, for someone the case involves. Multi-use, expiring.
+   * No longer issued: emails and the API point at a case plainly (`/cases/<reference>`); kept only
+   * while api/access.ts still reads such links, until sign-in replaces them.
+   */
   issueView(claims: { reference: string; recipientId: string; expiresAt: Date }): Promise<string>;
   verifyView(token: string): Promise<{ reference: string; recipientId: string }>;
 }

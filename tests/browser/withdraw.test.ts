@@ -3,7 +3,8 @@
  * error summary, each page checked by axe-core with a screenshot kept.
  */
 import type { Browser, Page } from 'playwright-core';
-import { newCase, startSuite, startSystem, waitForEvent, type Running, type Suite } from '../support/system';
+import { createLinkSigner } from '../../shared/links';
+import { LINK_SECRET, newCase, startSuite, startSystem, waitForEvent, type Running, type Suite } from '../support/system';
 import { checkPage, launchBrowser } from '../support/browser';
 
 describe('withdrawing, in a browser', () => {
@@ -29,7 +30,11 @@ describe('withdrawing, in a browser', () => {
     const reference: string = opened.body.reference;
     await waitForEvent(system, reference, 'stageEntered');
 
-    await page.goto(opened.body.url);
+    // TODO(session): nothing issues the raiser a view link any more (the API's url is a plain
+    // pointer); the withdraw page still reads the view cookie until sign-in replaces it, so the
+    // raiser's link is made here. Move this to a signed-in raiser.
+    const raiserView = await createLinkSigner(LINK_SECRET).issueView({ reference, recipientId: 'raiser.worker.0', expiresAt: new Date(Date.now() + 86_400_000) });
+    await page.goto(`${system.baseUrl}/cases/${reference}?access=${raiserView}`);
     await page.getByRole('link', { name: 'Withdraw this disagreement' }).click();
     await page.waitForURL(`**/cases/${reference}/withdraw`);
     expect(await page.textContent('h1')).toContain('Withdraw the disagreement');

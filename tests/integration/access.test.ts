@@ -1,5 +1,8 @@
 /** A case's pages are for the people it involves, through their own link; the API and dashboards need a key. */
-import { API_KEY, codec, newCase, useSystem } from '../support/system';
+import { createLinkSigner } from '../../shared/links';
+import { API_KEY, LINK_SECRET, codec, newCase, useSystem } from '../support/system';
+
+const links = createLinkSigner(LINK_SECRET);
 
 describe('who may read what', () => {
   const ctx = useSystem('pglite');
@@ -42,11 +45,16 @@ describe('who may read what', () => {
     const first = await system.postJson('/api/disagreements', newCase());
     const second = await system.postJson('/api/disagreements', newCase());
     const reference: string = first.body.reference;
+    // The API answers with a plain pointer: no token in it.
+    expect(first.body.url).toBe(`${system.baseUrl}/cases/${reference}`);
 
     expect((await fetch(`${system.baseUrl}/cases/${reference}`)).status).toBe(403);
     expect((await fetch(`${system.baseUrl}/cases/${reference}/record.pdf`)).status).toBe(403);
 
-    const viaLink = await fetch(first.body.url, { redirect: 'manual' });
+    // TODO(session): view links are no longer issued (emails and the API carry plain pointers);
+    // the ?access= handling stays until sign-in replaces it, so it is tested with links made here.
+    const viewLink = (ref: string) => links.issueView({ reference: ref, recipientId: 'raiser.worker.0', expiresAt: new Date(Date.now() + 86_400_000) });
+    const viaLink = await fetch(`${system.baseUrl}/cases/${reference}?access=${await viewLink(reference)}`, { redirect: 'manual' });
     expect(viaLink.status).toBe(303);
     expect(viaLink.headers.get('location')).toBe(`/cases/${reference}`);
     const cookie = viaLink.headers.getSetCookie()[0];
@@ -56,7 +64,7 @@ describe('who may read what', () => {
     expect(await page.text()).toContain(newCase().childReference);
 
     // Another case's link does not open this one.
-    const otherToken = new URL(second.body.url).searchParams.get('access');
+    const otherToken = await viewLink(second.body.reference);
     expect((await fetch(`${system.baseUrl}/cases/${reference}?access=${otherToken}`, { redirect: 'manual' })).status).toBe(403);
     // Staff with a key can read any case.
     expect((await fetch(`${system.baseUrl}/cases/${reference}`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(200);

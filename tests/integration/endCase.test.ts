@@ -20,7 +20,11 @@ const links = createLinkSigner(LINK_SECRET);
 const endRequest = (system: Running, reference: string, ending: 'withdraw' | 'close', body: unknown, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) =>
   fetch(`${system.baseUrl}/api/disagreements/${reference}/${ending}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-/** A browser holding one person's view link for the case (the link moves into a cookie). */
+/**
+ * A browser holding one person's view link for the case (the link moves into a cookie).
+ * TODO(session): view links are no longer issued to anyone; the raiser's withdraw page still reads
+ * the view cookie until sign-in replaces it, so the link is made here. Move this to a session.
+ */
 async function viewerFor(system: Running, reference: string, recipientId: string) {
   const token = await links.issueView({ reference, recipientId, expiresAt: new Date(Date.now() + 86_400_000) });
   const res = await fetch(`${system.baseUrl}/cases/${reference}?access=${token}`, { redirect: 'manual' });
@@ -161,7 +165,7 @@ describe('withdrawing and closing a case', () => {
       const checked = validateNewCase(ctx.suite, newCase());
       if (!checked.ok) throw new Error('the test case is not valid');
       const broken = new Client({ connection: standIn.unreachable, dataConverter: ctx.suite.dataConverter });
-      const opened = await openCase({ db: ctx.suite.db, temporal: broken, links }, checked.body, checked.pack);
+      const opened = await openCase({ db: ctx.suite.db, temporal: broken }, checked.body, checked.pack);
       const reference = (opened as { reference: string }).reference;
       await ctx.suite.temporal.workflow.start('endingsStandIn', { taskQueue: standIn.taskQueue, workflowId: reference, args: refusal ? [refusal] : [] });
       return reference;
