@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import type { Delivery, Notification } from '../shared/events';
 import { renderNotification } from '../mail/render';
-import { VIEW_LINK_DAYS } from '../shared/links';
 import { log } from '../shared/log';
 import type { ActivityDeps } from './index';
 
@@ -44,9 +43,9 @@ export async function sendNotification(deps: ActivityDeps, n: Notification): Pro
         expiresAt: new Date(new Date(n.linkExpiresAt).getTime() + delay),
       })}`
     : undefined;
-  // The case page is for the people the case involves: their own read-only link to it.
-  const view = await links.issueView({ reference: n.reference, recipientId: n.recipient.id, expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
-  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}?access=${view}`, now });
+  // A plain pointer to the case's page: no token, so a forwarded or leaked email opens nothing by
+  // itself. The only capability an email carries is the decision link above (one case, stage and person).
+  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now });
   const messageId = `<${createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@lscp-escalations>`;
   try {
     await mailer.send({ to: n.recipient.email, ...email, messageId });

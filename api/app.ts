@@ -108,11 +108,6 @@ export function createApp(deps: AppDeps) {
     if (!page) return res.status(404).render('not-found.njk');
     res.render('case.njk', page);
   });
-  app.get('/cases/:reference/opened', async (req, res) => {
-    const page = await casePage(deps, req.params.reference, viewerOf(res));
-    if (!page) return res.status(404).render('not-found.njk');
-    res.render('opened.njk', page);
-  });
 
   const catcher = deps.mailCatcher;
   if (catcher) {

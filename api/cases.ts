@@ -5,7 +5,6 @@
 import type { CaseStatus, DisagreementInput } from '../shared/contract';
 import type { PolicyPack } from '../shared/policy/schema';
 import { appendEvent, type StoredEvent } from '../db/record';
-import { VIEW_LINK_DAYS } from '../shared/links';
 import type { AppDeps } from './app';
 import { ensureStarted, tryStartCase } from './caseStart';
 import { zodProblems, type FieldProblem } from './problem';
@@ -83,7 +82,7 @@ export interface OpenOptions {
 }
 
 export type OpenResult =
-  | { kind: 'opened' | 'replayed'; reference: string; summary: OpenedSummary; raiserView: string; started: boolean }
+  | { kind: 'opened' | 'replayed'; reference: string; summary: OpenedSummary; started: boolean }
   | { kind: 'keyReused' };
 
 /**
@@ -92,11 +91,14 @@ export type OpenResult =
  * workflow started, outside any transaction. If the start fails, the case stays recorded and the
  * reconciler starts it. The same idempotency key answers with the case it first opened.
  */
-export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'links'>, body: OpenDisagreement, pack: PolicyPack, options: OpenOptions = {}): Promise<OpenResult> {
+export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>, body: OpenDisagreement, pack: PolicyPack, options: OpenOptions = {}): Promise<OpenResult> {
   const now = new Date();
   const practitioner = (p: OpenDisagreement['raiser']) => ({ name: p.name, email: p.email, agencyId: p.agency, ...(p.role ? { role: p.role } : {}) });
   const raiser = practitioner(body.raiser);
   const other = practitioner(body.other);
+  // Telephone numbers are for the people deciding the case (its pages), so they stay in the
+  // record and never reach the workflow's input or an email.
+  const withPhone = (p: ReturnType<typeof practitioner>, from: OpenDisagreement['raiser']) => JSON.stringify(from.phone ? { ...p, phone: from.phone } : p);
   const claim = options.idempotency;
   const nextReference = options.nextReference ?? (() => newReference(pack.referencePrefix, now));
   for (let attempt = 0; ; attempt++) {
@@ -134,7 +136,7 @@ export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueu
         await tx.query(
           `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at, workflow_input)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [reference, pack.id, pack.policy.version, body.category, JSON.stringify(raiser), JSON.stringify(other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString(), JSON.stringify(input)],
+          [reference, pack.id, pack.policy.version, body.category, withPhone(raiser, body.raiser), withPhone(other, body.other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString(), JSON.stringify(input)],
         );
         await appendEvent(tx, {
           reference,
@@ -159,10 +161,10 @@ export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueu
       if (!existing?.reference || existing.request_hash !== claim!.requestHash) return { kind: 'keyReused' };
       // The first request may have lost its start (a crash, an outage): a replay starts it.
       const started = await ensureStarted(deps, existing.reference);
-      return { kind: 'replayed', reference: existing.reference, summary: existing.response, raiserView: await raiserViewOf(deps, existing.reference), started };
+      return { kind: 'replayed', reference: existing.reference, summary: existing.response, started };
     }
     const started = await tryStartCase(deps, input);
-    return { kind: 'opened', reference, summary, raiserView: await raiserViewOf(deps, reference), started };
+    return { kind: 'opened', reference, summary, started };
   }
 }
 
@@ -172,11 +174,10 @@ interface StoredKey {
   response: OpenedSummary;
 }
 
-/** The raiser's own read-only link to follow the case; issued afresh for a replay, never stored. */
-const raiserViewOf = (deps: Pick<AppDeps, 'links'>, reference: string) =>
-  deps.links.issueView({ reference, recipientId: RAISER, expiresAt: new Date(Date.now() + VIEW_LINK_DAYS * 86_400_000) });
+/** The case's own page: a plain address with no token in it (who may read it is checked there). */
+export const caseUrl = (publicUrl: string, reference: string) => `${publicUrl}/cases/${reference}`;
 
-/** The raiser's recipient id: the view link in their confirmation carries it. */
+/** The raiser's recipient id. */
 export const RAISER = 'raiser.worker.0';
 
 function isReferenceClash(error: unknown): boolean {

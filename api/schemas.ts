@@ -1,6 +1,7 @@
 /** Every input the API takes, checked with zod; errors name the field and the problem. */
 import { z } from 'zod';
 import type { Outcome } from '../shared/contract';
+import { phoneSchema } from '../shared/policy/schema';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be ${max} characters or fewer`);
 
@@ -10,6 +11,8 @@ export const practitionerSchema = z.object({
   agency: text(100).describe('agency id from the partnership directory'),
   /** The practitioner's own role (for example socialWorker, gp, schoolStaff), where the policy has counterparts. */
   role: z.string().trim().regex(/^[a-z][a-zA-Z0-9]*$/, 'must be a role id such as socialWorker').optional(),
+  /** A work telephone number, shown to the people deciding the case; kept out of emails and Temporal. */
+  phone: phoneSchema.optional(),
 });
 
 export const openDisagreementSchema = z

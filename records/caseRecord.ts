@@ -27,6 +27,8 @@ export interface Agency {
 export interface Party {
   name: string;
   email: string;
+  /** A work telephone number, where the raiser gave one. */
+  phone?: string;
   agency: Agency;
   /** The practitioner's own role, where the policy asks for it (Hull's counterparts). */
   role?: string;
@@ -127,7 +129,8 @@ export const FLAG_LABELS = {
   immediateHarm: 'Thought to be at risk of immediate harm',
 } as const;
 
-interface CaseRow {
+/** The `cases` columns the record is built from. */
+export interface CaseRecordRow {
   reference: string;
   partnership_id: string;
   policy_version: string;
@@ -145,7 +148,7 @@ interface CaseRow {
 
 // The jsonb columns are written by our own code, but old rows outlive code changes: read them
 // through schemas that tolerate missing fields rather than trusting a cast.
-const practitionerSchema = z.object({ name: z.string(), email: z.string(), agencyId: z.string(), role: z.string().optional() });
+const practitionerSchema = z.object({ name: z.string(), email: z.string(), agencyId: z.string(), role: z.string().optional(), phone: z.string().optional().catch(undefined) });
 const flagsSchema = z
   .object({ childProtectionPlan: z.boolean().default(false), lookedAfter: z.boolean().default(false), immediateHarm: z.boolean().default(false) })
   .catch({ childProtectionPlan: false, lookedAfter: false, immediateHarm: false });
@@ -186,15 +189,14 @@ const detailSchema = z
  * the record the wrong agencies.
  */
 export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined, reference: string): Promise<CaseRecord | undefined> {
-  const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+  const { rows } = await db.query<CaseRecordRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
   const row = rows[0];
   if (!row) return undefined;
   const { rows: eventRows } = await db.query<StoredEvent>(
     'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
     [reference],
   );
-  const ownPack = pack?.id === row.partnership_id ? pack : undefined;
-  return assemble(row, eventRows, ownPack);
+  return assembleCaseRecord(row, eventRows, pack);
 }
 
 /** The record of a case with its own partnership's pack from the registry. */
@@ -204,14 +206,19 @@ export async function loadCaseRecord(db: Database, policies: Map<string, PolicyP
   return buildCaseRecord(db, policies.get(rows[0].partnership_id), reference);
 }
 
-function assemble(row: CaseRow, eventRows: StoredEvent[], pack: PolicyPack | undefined): CaseRecord {
+/**
+ * The record from rows already read (the case's row and its events in order), for callers that
+ * read them with other things in one query. `pack` is ignored unless it is the case's own partnership's.
+ */
+export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[], anyPack: PolicyPack | undefined): CaseRecord {
+  const pack = anyPack?.id === row.partnership_id ? anyPack : undefined;
   const agency = (id: string): Agency => {
     const found = pack?.directory.agencies.find((a) => a.id === id);
     return found ? { id, name: found.name, type: found.type } : { id, name: id };
   };
   const party = (value: unknown): Party => {
     const p = practitionerSchema.parse(value);
-    return { name: p.name, email: p.email, agency: agency(p.agencyId), ...(p.role ? { role: p.role, roleLabel: roleLabel(p.role) } : {}) };
+    return { name: p.name, email: p.email, ...(p.phone ? { phone: p.phone } : {}), agency: agency(p.agencyId), ...(p.role ? { role: p.role, roleLabel: roleLabel(p.role) } : {}) };
   };
   const parties = { raiser: party(row.raiser), other: party(row.other_party) };
   const partnershipName = pack?.name ?? row.partnership_id;

@@ -61,7 +61,7 @@ export async function renderRecordPdf(record: CaseRecord, options: PdfOptions = 
     ['Raised by', record.parties.raiser],
     ['With', record.parties.other],
   ] as const) {
-    fields(doc, [[label, [p.name, p.roleLabel, p.agency.name, p.email].filter(Boolean).join(', ')]]);
+    fields(doc, [[label, [p.name, p.roleLabel, p.agency.name, p.email, p.phone].filter(Boolean).join(', ')]]);
   }
 
   heading(doc, 'Stages');

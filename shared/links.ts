@@ -23,14 +23,7 @@ export class LinkError extends Error {
 export interface LinkSigner {
   issue(claims: Omit<LinkClaims, 'jti'>): Promise<string>;
   verify(token: string): Promise<LinkClaims>;
-  /** A read-only link to one case's pages, for someone the case involves. Multi-use, expiring. */
-  issueView(claims: { reference: string; recipientId: string; expiresAt: Date }): Promise<string>;
-  verifyView(token: string): Promise<{ reference: string; recipientId: string }>;
 }
-
-const VIEW_AUDIENCE = 'view-case';
-/** How long a link to view a case lasts: long enough to see a review date through. */
-export const VIEW_LINK_DAYS = 400;
 
 const ISSUER = 'lscp-escalations';
 const AUDIENCE = 'record-outcome';
@@ -49,25 +42,6 @@ export function createLinkSigner(secret: string): LinkSigner {
         .setIssuedAt()
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
         .sign(key),
-    issueView: ({ reference, recipientId, expiresAt }) =>
-      new SignJWT({ ref: reference })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER)
-        .setAudience(VIEW_AUDIENCE)
-        .setSubject(recipientId)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-        .sign(key),
-    async verifyView(token) {
-      try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: VIEW_AUDIENCE, algorithms: ['HS256'] });
-        if (typeof payload.ref !== 'string' || !payload.sub) throw new LinkError('invalid');
-        return { reference: payload.ref, recipientId: payload.sub };
-      } catch (error) {
-        if (error instanceof LinkError) throw error;
-        throw new LinkError(error instanceof errors.JWTExpired ? 'expired' : 'invalid');
-      }
-    },
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { apiKeyFingerprint, staffKeyOf } from '../access';
 import { DependencyUnavailable, checkTemporal } from '../availability';
-import { openCase, readCase, validateNewCase } from '../cases';
+import { caseUrl, openCase, readCase, validateNewCase } from '../cases';
 import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash } from '../idempotency';
 import { sendProblem, sendValidationProblem } from '../problem';
 import { referenceSchema } from '../schemas';
@@ -30,7 +30,8 @@ export function disagreementsRouter(deps: AppDeps): Router {
     res
       .status(201)
       .location(`/api/disagreements/${opened.reference}`)
-      .json({ ...opened.summary, url: `${deps.publicUrl}/cases/${opened.reference}?access=${opened.raiserView}` });
+      // A plain pointer to the case's page, with no token in it: reading the page is checked there.
+      .json({ ...opened.summary, url: caseUrl(deps.publicUrl, opened.reference) });
   });
 
   router.get('/api/disagreements/:reference', async (req, res) => {

@@ -2,17 +2,25 @@
  * The pages a practitioner uses to raise a disagreement: choose the partnership, fill in the
  * form (GOV.UK error summary and inline errors), see the confirmation with the reference.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { PolicyPack } from '../../shared/policy/schema';
 import type { AppDeps } from '../app';
 import { DependencyUnavailable, checkTemporal } from '../availability';
 import { openCase, validateNewCase } from '../cases';
+import { casePage } from '../casePage';
+import { referenceSchema } from '../schemas';
 import { formProtection } from '../csrf';
 import { requestHash } from '../idempotency';
 import type { FieldProblem } from '../problem';
 import { principalOf } from '../identity/principal';
+
+/** The cookie that lets the browser which raised a case see its confirmation, for a short while. */
+const RAISED_COOKIE = 'lscp.raised';
+const RAISED_COOKIE_MS = 60 * 60_000;
+const raisedProof = (secret: string, reference: string) => `${reference}.${createHmac('sha256', secret).update(`raised:${reference}`).digest('base64url')}`;
+const sameProof = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** Each rendered form carries a one-time submission id: sending the same form twice opens one case. */
 const submissionId = z.uuid();
@@ -23,10 +31,12 @@ const LABELS: Record<string, string> = {
   'raiser.email': 'Your email address',
   'raiser.agency': 'Your agency',
   'raiser.role': 'Your role',
+  'raiser.phone': 'Your work telephone number',
   'other.name': 'Their name',
   'other.email': 'Their email address',
   'other.agency': 'Their agency',
   'other.role': 'Their role',
+  'other.phone': 'Their work telephone number',
   childReference: "The child's reference in your agency's system",
   category: 'What the disagreement is about',
   description: 'The disagreement',
@@ -83,8 +93,26 @@ export function raiseRouter(deps: AppDeps): Router {
         { path: '', message: 'This form was already sent with different answers. Check your answers and send it again to raise another disagreement.' },
       ]);
     }
-    // A second send of the same form lands on the case the first one opened.
-    res.redirect(303, `/cases/${opened.reference}/opened?access=${opened.raiserView}`);
+    // A second send of the same form lands on the case the first one opened. The confirmation is
+    // shown to this browser only (a short-lived cookie), never through a token in the address.
+    res.cookie(RAISED_COOKIE, raisedProof(deps.csrfSecret, opened.reference), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.publicUrl.startsWith('https:'),
+      path: '/raise/raised',
+      maxAge: RAISED_COOKIE_MS,
+    });
+    res.redirect(303, `/raise/raised/${opened.reference}`);
+  });
+
+  // The confirmation: the reference and what happens next, for the browser that raised it.
+  router.get('/raise/raised/:reference', async (req, res) => {
+    const reference = referenceSchema.safeParse(req.params.reference);
+    const proof = (req.cookies as Record<string, string> | undefined)?.[RAISED_COOKIE];
+    if (!reference.success || !proof || !sameProof(proof, raisedProof(deps.csrfSecret, reference.data))) return res.status(404).render('not-found.njk');
+    const page = await casePage(deps, reference.data);
+    if (!page) return res.status(404).render('not-found.njk');
+    res.render('opened.njk', page);
   });
 
   function renderForm(req: Request, res: Response, pack: PolicyPack, values: Record<string, string>, problems: FieldProblem[]) {
@@ -121,7 +149,13 @@ function fromForm(partnership: string, f: Record<string, string | string[]>) {
     return s === undefined || s === '' ? undefined : s;
   };
   const flag = (name: string) => [f.flags].flat().includes(name);
-  const person = (side: string) => ({ name: one(`${side}.name`) ?? '', email: one(`${side}.email`) ?? '', agency: one(`${side}.agency`) ?? '', ...(one(`${side}.role`) ? { role: one(`${side}.role`) } : {}) });
+  const person = (side: string) => ({
+    name: one(`${side}.name`) ?? '',
+    email: one(`${side}.email`) ?? '',
+    agency: one(`${side}.agency`) ?? '',
+    ...(one(`${side}.role`) ? { role: one(`${side}.role`) } : {}),
+    ...(one(`${side}.phone`) ? { phone: one(`${side}.phone`) } : {}),
+  });
   return {
     partnership,
     raiser: person('raiser'),

@@ -1,5 +1,6 @@
 /**
- * The page behind an email link. GET only shows (mail scanners open links before people do);
+ * The page behind an email link: the case in front of the person deciding (../caseInFront), and
+ * the decision form. GET only shows (mail scanners open links before people do);
  * the decision is a POST with CSRF protection that becomes a Temporal Update, whose validator
  * refuses a stale stage or a second decision. A link works once.
  */
@@ -10,7 +11,7 @@ import { formProtection } from '../csrf';
 import { Refusal, recordOutcome, type CaseState } from '../../shared/contract';
 import { recordLinkOpening } from '../../db/linkOpenings';
 import { queryCaseState } from '../caseState';
-import { describeDeadline } from '../../shared/calendar/workingTime';
+import { caseInFront, readCaseForDecision } from '../caseInFront';
 import { LinkError, type LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
@@ -42,7 +43,7 @@ export function respondRouter(deps: AppDeps): Router {
   router.get('/respond/:token', async (req, res) => {
     const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
-    res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
+    res.render('respond.njk', { ...link.page, caseInFront: link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
   router.post('/respond/:token', async (req, res) => {
@@ -56,6 +57,7 @@ export function respondRouter(deps: AppDeps): Router {
     const showForm = (status: number, errors: { path: string; message: string }[]) =>
       res.status(status).render('respond.njk', {
         ...link.page,
+        caseInFront: link.page,
         csrfToken: generateCsrfToken(req, res),
         values: req.body,
         lessonsTicked: [(req.body as Record<string, unknown>).lessons ?? []].flat(),
@@ -67,7 +69,7 @@ export function respondRouter(deps: AppDeps): Router {
     // Nothing is recorded until the person has checked their answers: a scanner that submits
     // the form once does not decide a child's case.
     if (body._confirm !== 'yes') {
-      return res.render('respond-check.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), decision: form.data, fields: Object.entries(form.data).filter(([, v]) => v !== undefined) });
+      return res.render('respond-check.njk', { ...link.page, caseInFront: link.page, csrfToken: generateCsrfToken(req, res), decision: form.data, fields: Object.entries(form.data).filter(([, v]) => v !== undefined) });
     }
     const { reference, stage, recipientId, jti } = link.claims;
     try {
@@ -75,7 +77,7 @@ export function respondRouter(deps: AppDeps): Router {
         args: [{ stage, recipientId, decision: toOutcome(form.data) }],
       });
       await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
-      res.render('respond-done.njk', { ...link.page, recorded, roleLabel });
+      res.render('respond-done.njk', { ...link.page, caseInFront: link.page, recorded, roleLabel });
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
@@ -104,22 +106,16 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
     return undefined;
   }
   if (recordOpening) await recordOpening(claims);
-  // One light query for what the page needs from the record (links are opened in floods).
-  const { rows } = await deps.db.query<{ category: string; raiser_agency: string; other_agency: string; used: boolean }>(
-    `SELECT category, raiser->>'agencyId' AS raiser_agency, other_party->>'agencyId' AS other_agency,
-            EXISTS (SELECT 1 FROM used_links WHERE jti = $2) AS used
-       FROM cases WHERE reference = $1`,
-    [claims.reference, claims.jti],
-  );
-  const caseRow = rows[0];
-  const state = caseRow ? await currentState(deps, claims.reference) : undefined;
-  if (!caseRow || !state) {
+  // One query for the record and the page (links are opened in floods), then the workflow's view.
+  const found = await readCaseForDecision(deps, claims);
+  const state = found ? await currentState(deps, claims.reference) : undefined;
+  if (!found || !state) {
     res.status(404).render('link-problem.njk', { problem: 'invalid' });
     return undefined;
   }
   const problem: LinkProblem | undefined =
-    caseRow.used ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
-  if (problem) {
+    found.used ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
+  if (problem || !state.stage) {
     res.status(problem === 'used' ? 409 : 410).render('link-problem.njk', {
       problem,
       reference: claims.reference,
@@ -129,29 +125,10 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
     });
     return undefined;
   }
-  const pack = deps.policies.get(state.partnership);
-  const participant = state.stage!.participants.find((p) => p.id === claims.recipientId);
-  const agencies = pack?.directory.agencies ?? [];
-  const agencyName = (id?: string) => agencies.find((a) => a.id === id)?.name ?? id;
-  const tz = pack?.calendar.timeZone ?? 'Europe/London';
-  return {
-    claims,
-    page: {
-      reference: claims.reference,
-      partnershipName: pack?.name,
-      policyVersion: state.policyVersion,
-      category: pack?.categories.find((c) => c.id === caseRow.category)?.label ?? caseRow.category,
-      stage: state.stage!,
-      totalStages: pack?.stages.length,
-      isFinal: state.stage!.isFinal,
-      panelAllowed: state.stage!.panelAllowed,
-      requires: state.resolutionRequires ?? [],
-      guidance: pack?.stages[state.stage!.number - 1]?.guidance,
-      deadlineInWords: describeDeadline(new Date(state.stage!.deadline), tz, new Date()),
-      you: participant ? `${participant.name}, ${roleLabel(participant.role)}` : undefined,
-      agencies: { raiser: agencyName(caseRow.raiser_agency), other: agencyName(caseRow.other_agency) },
-    },
-  };
+  // The link is good: the case as the person deciding needs to see it.
+  const { record, policy, invitations } = found;
+  const page = caseInFront({ record, policy, invitations, state: { ...state, stage: state.stage }, recipientId: claims.recipientId, now: new Date() });
+  return { claims, page };
 }
 
 function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {

@@ -42,9 +42,14 @@ export const conditionSchema = z
 /** `when: [childProtectionPlan]` is short for `when: { flags: [childProtectionPlan] }`. */
 const whenSchema = z.union([z.array(caseFlagName).min(1).transform((flags): Condition => ({ flags })), conditionSchema]);
 
+/** A telephone number as people write it: digits, spaces, brackets, hyphens, an optional leading +. */
+export const phoneSchema = z.string().trim().regex(/^\+?[0-9][0-9 ()-]{5,24}$/, 'must be a telephone number such as 020 7946 0123');
+
 export const contactSchema = z.object({
   name: z.string().min(1),
   email: z.email(),
+  /** Shown to the people deciding a stage, so they can call the other side; never emailed. */
+  phone: phoneSchema.optional(),
   /** Hours this person holds the role, where it changes with the clock (night duty, out-of-hours teams). */
   when: clockConditionSchema.optional(),
 });

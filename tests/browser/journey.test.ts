@@ -6,8 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { createLinkSigner } from '../../shared/links';
-import { API_KEY, LINK_SECRET, linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
-import { checkPage, launchBrowser } from '../support/browser';
+import { LINK_SECRET, linkIn, startSuite, startSystem, toWithSubject, waitForEvent, type Running, type Suite } from '../support/system';
+import { checkPage, launchBrowser, signInAsStaff, signInByCode } from '../support/browser';
 
 describe('the pages, in a browser', () => {
   let suite: Suite;
@@ -32,7 +32,11 @@ describe('the pages, in a browser', () => {
   });
 
   it('takes a disagreement from the raise form through both stages to a resolved case with its timeline', async () => {
+    // The raiser signs in first (a code to her work address), and comes back to the form.
     await page.goto(`${system.baseUrl}/raise`);
+    await page.waitForURL('**/sign-in?returnTo=%2Fraise');
+    await checkPage(page, '00-sign-in');
+    await signInByCode(page, suite.mail, 'ann.teacher@example.org');
     await checkPage(page, '01-choose-partnership');
     await page.getByLabel('Bromley Safeguarding Children Partnership').check();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -40,13 +44,14 @@ describe('the pages, in a browser', () => {
     // An empty form gets the GOV.UK error summary and inline errors.
     await page.getByRole('button', { name: 'Raise the disagreement' }).click();
     await expectText(page, '.govuk-error-summary', 'There is a problem');
-    await expectText(page, '#raiser-email-error', 'Your email address');
+    await expectText(page, '#raiser-name-error', 'Your name');
     await checkPage(page, '02-raise-form-errors');
 
     const about = page.getByRole('group', { name: 'About you' });
     await about.getByLabel('Name').fill('Ann Teacher');
-    await about.getByLabel('Work email address').fill('ann.teacher@example.org');
+    expect(await about.getByLabel('Work email address').inputValue()).toBe('ann.teacher@example.org');
     await about.getByLabel('Agency').selectOption('hillside-primary');
+    await about.getByLabel('Work telephone number (optional)').fill('020 7946 0555');
     const them = page.getByRole('group', { name: 'The practitioner you disagree with' });
     await them.getByLabel('Name').fill('Bob Social-Worker');
     await them.getByLabel('Work email address').fill('bob.sw@example.org');
@@ -68,6 +73,9 @@ describe('the pages, in a browser', () => {
     await page.goto(linkIn(invite));
     await expectText(page, 'h1', 'Record the outcome of stage 1');
     await expectText(page, '.govuk-summary-list', reference);
+    await expectText(page, '#case-summary', 'UPN-B987654321098');
+    await expectText(page, '#description', 'school believes the threshold is met');
+    await expectText(page, '#no-earlier-stages', 'this is the first stage');
     await checkPage(page, '05-respond-stage-1');
     await page.getByLabel('Not resolved: escalate to the next stage').check();
     await page.getByLabel('Why it is not resolved').fill('Social care maintains the threshold is not met.');
@@ -83,10 +91,24 @@ describe('the pages, in a browser', () => {
     await expectText(page, 'h1', 'This link has already been used');
     await checkPage(page, '08-link-already-used');
 
-    // Stage 2: the line manager resolves it with a plan and a review date.
+    // Stage 2: the line manager, at the same computer once the raiser has signed out, confirms it
+    // is them and resolves it with a plan and a review date.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectText(page, 'h1', 'You have signed out');
     const manager = await suite.mail.waitFor(toWithSubject('csc.team.manager@example.org', new RegExp(`${reference}: stage 2`)));
     await page.goto(linkIn(manager));
+    await expectText(page, 'h1', 'Confirm it is you');
+    await signInByCode(page, suite.mail, 'csc.team.manager@example.org');
     await expectText(page, 'h1', 'Record the outcome of stage 2');
+    // The manager decides with the case in front of them: the child, the disagreement, both
+    // sides and how to reach them, and what stage 1 decided and why.
+    await expectText(page, '#case-summary', 'UPN-B987654321098');
+    await expectText(page, '#description', 'Children’s social care closed the referral');
+    await expectText(page, '#raiser', '020 7946 0555');
+    await expectText(page, '#other-party', 'bob.sw@example.org');
+    await expectText(page, '#invited', 'Tara Team-Manager (you)');
+    await expectText(page, '#stage-1', 'Social care maintains the threshold is not met.');
+    await checkPage(page, '09a-respond-stage-2-the-case');
     await page.getByLabel('Resolved', { exact: true }).check();
     await page.getByLabel('Agreed outcome').fill('Strategy discussion within two working days.');
     await page.getByLabel('Agreed plan (optional)').fill('Team manager convenes it; school attends.');
@@ -96,9 +118,11 @@ describe('the pages, in a browser', () => {
     await expectText(page, '.govuk-summary-list', '2027-01-15');
     await page.getByRole('button', { name: 'Record the outcome' }).click();
     await expectText(page, '.govuk-panel__title', 'Outcome recorded');
+    expect(await page.getByRole('link', { name: 'See the case' }).getAttribute('href')).toBe(`/cases/${reference}`);
 
     await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: resolved at stage 2`)));
     await waitForEvent(system, reference, 'confirmationSent');
+    // The manager, taking part since stage 2, reads the whole case.
     await page.goto(`${system.baseUrl}/cases/${reference}`);
     await expectText(page, 'h1', 'Resolved');
     const timeline = (await page.locator('#timeline').innerText()).replace(/\s+/g, ' ');
@@ -127,8 +151,12 @@ describe('the pages, in a browser', () => {
     await page.goto(`${system.baseUrl}/cases/${reference}/proforma`);
     expect(await page.locator('main').innerText()).not.toContain('UPN-B987654321098');
     await checkPage(page, '15-anonymised-proforma');
-    await page.setExtraHTTPHeaders({ authorization: `Bearer ${API_KEY}` });
+    // The partnership's numbers are for its business unit, signed in with their staff account.
     await page.goto(`${system.baseUrl}/partnerships/bromley/dashboard`);
+    await expectText(page, 'h1', 'This page is for the partnership');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${system.baseUrl}/partnerships/bromley/dashboard`);
+    await signInAsStaff(page, 'bscp@example.org');
     await expectText(page, 'main', 'Levels of need');
     await checkPage(page, '16-partnership-dashboard');
     // The case closed when it was resolved; its review date waits in a reminder of its own.

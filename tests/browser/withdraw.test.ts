@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { newCase, startSuite, startSystem, waitForEvent, type Running, type Suite } from '../support/system';
-import { checkPage, launchBrowser } from '../support/browser';
+import { checkPage, launchBrowser, signInByCode } from '../support/browser';
 
 describe('withdrawing, in a browser', () => {
   let suite: Suite;
@@ -29,7 +29,9 @@ describe('withdrawing, in a browser', () => {
     const reference: string = opened.body.reference;
     await waitForEvent(system, reference, 'stageEntered');
 
+    // The raiser follows the plain link to her case and signs in.
     await page.goto(opened.body.url);
+    await signInByCode(page, suite.mail, 'ann.teacher@example.org');
     await page.getByRole('link', { name: 'Withdraw this disagreement' }).click();
     await page.waitForURL(`**/cases/${reference}/withdraw`);
     expect(await page.textContent('h1')).toContain('Withdraw the disagreement');

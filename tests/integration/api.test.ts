@@ -28,6 +28,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
     ['a flag that is not a boolean', newCase({ flags: { childProtectionPlan: 'yes' } }), ['flags.childProtectionPlan']],
     ['an unexpected field', newCase({ childName: 'Should not be sent' }), ['']],
     ['the same person on both sides', newCase({ other: { name: 'Ann', email: 'ANN.TEACHER@example.org', agency: 'bromley-csc' } }), ['other.email']],
+    ['a telephone number that is not one', newCase({ other: { name: 'Bob', email: 'bob@example.org', agency: 'bromley-csc', phone: 'call reception' } }), ['other.phone']],
   ])('refuses %s with a 400 naming each problem', async (_what, body, paths) => {
     const before = await caseCount();
     const res = await system.postJson('/api/disagreements', body);

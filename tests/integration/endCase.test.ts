@@ -10,9 +10,8 @@ import { Client, type Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
-import { createLinkSigner } from '../../shared/links';
 import type { Database } from '../../db/database';
-import { API_KEY, LINK_SECRET, newCase, useSystem, waitForEvent, type Running } from '../support/system';
+import { API_KEY, newCase, useSystem, waitForEvent, type Running } from '../support/system';
 import { closedPort, eventually } from '../support/waits';
 import { csrfIn, type Page } from '../support/visitor';
 import { lastEndRequest } from '../fixtures/endingsWorkflow';
@@ -21,7 +20,6 @@ import { lastEndRequest } from '../fixtures/endingsWorkflow';
 const endRequest = (system: Running, reference: string, ending: 'withdraw' | 'close', body: unknown, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) =>
   fetch(`${system.baseUrl}/api/disagreements/${reference}/${ending}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-const links = createLinkSigner(LINK_SECRET);
 let suiteDb: Database | undefined;
 
 /** The raiser or the other practitioner of a case, signed in by email code, at a browser. */
@@ -158,7 +156,7 @@ describe('withdrawing and closing a case', () => {
       const checked = validateNewCase(ctx.suite, newCase());
       if (!checked.ok) throw new Error('the test case is not valid');
       const broken = new Client({ connection: standIn.unreachable, dataConverter: ctx.suite.dataConverter });
-      const opened = await openCase({ db: ctx.suite.db, temporal: broken, links }, checked.body, checked.pack);
+      const opened = await openCase({ db: ctx.suite.db, temporal: broken }, checked.body, checked.pack);
       const reference = (opened as { reference: string }).reference;
       await ctx.suite.temporal.workflow.start('endingsStandIn', { taskQueue: standIn.taskQueue, workflowId: reference, args: refusal ? [refusal] : [] });
       return reference;

@@ -11,9 +11,8 @@ import { openCase, validateNewCase } from '../../api/cases';
 import { startCaseWorkflow } from '../../api/caseStart';
 import { reconcileOnce, startReconciler } from '../../api/reconciler';
 import type { DisagreementInput } from '../../shared/contract';
-import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
-import { API_KEY, LINK_SECRET, dataConverter, newCase, to, toWithSubject, useSystem, waitForEvent, type Running } from '../support/system';
+import { API_KEY, dataConverter, newCase, to, toWithSubject, useSystem, waitForEvent, type Running } from '../support/system';
 import { closedPort, eventually, settledHistoryLength } from '../support/waits';
 
 /** A case whose two practitioners have addresses of their own, so every email of this case (or of a duplicate) can be counted. */
@@ -67,9 +66,9 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.headers.get('location')).toBe(`/api/disagreements/${opened.reference}`);
     const replayed = (await again.json()) as typeof opened;
-    expect(replayed).toEqual({ ...opened, url: expect.stringMatching(new RegExp(`/cases/${opened.reference}\\?access=`)) });
-    // The raiser's link in the replay opens the same case.
-    expect((await fetch(replayed.url, { redirect: 'manual' })).headers.get('location')).toBe(`/cases/${opened.reference}`);
+    // The same answer, its plain link to the case included.
+    expect(replayed).toEqual(opened);
+    expect(replayed.url).toBe(`${system.baseUrl}/cases/${opened.reference}`);
 
     expect(await casesFor(body.childReference as string)).toEqual([opened.reference]);
     const emails = await stageOneEmails(body, opened.reference);
@@ -150,7 +149,7 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
       caseStatus: 'open',
     };
     const send = (values: Record<string, string>) => raiser.request('/raise/bromley', { form: values, follow: false });
-    const referenceIn = (res: { headers: Headers }) => res.headers.get('location')?.match(/^\/cases\/([A-Z0-9-]+)\/opened(\?|$)/)?.[1];
+    const referenceIn = (res: { headers: Headers }) => res.headers.get('location')?.match(/^\/raise\/raised\/([A-Z0-9-]+)$/)?.[1];
 
     const first = await send(fields);
     expect(first.status).toBe(303);
@@ -179,11 +178,10 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
     // The same code path as a request, with a Temporal that cannot be reached: the row is
     // committed, the start fails, and the case is left for the reconciler.
     const unreachable = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
-    const links = createLinkSigner(LINK_SECRET);
     let reference: string;
     try {
       const broken = new Client({ connection: unreachable, dataConverter });
-      const opened = await openCase({ db: suite.db, temporal: broken, taskQueue: system.taskQueue, links }, checked.body, checked.pack);
+      const opened = await openCase({ db: suite.db, temporal: broken, taskQueue: system.taskQueue }, checked.body, checked.pack);
       expect(opened).toMatchObject({ kind: 'opened', started: false });
       reference = (opened as { reference: string }).reference;
     } finally {
@@ -219,7 +217,7 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
     const unreachable = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
     let reference: string;
     try {
-      const opened = await openCase({ db: suite.db, temporal: new Client({ connection: unreachable, dataConverter }), taskQueue: system.taskQueue, links: createLinkSigner(LINK_SECRET) }, checked.body, checked.pack);
+      const opened = await openCase({ db: suite.db, temporal: new Client({ connection: unreachable, dataConverter }), taskQueue: system.taskQueue }, checked.body, checked.pack);
       reference = (opened as { reference: string }).reference;
     } finally {
       await unreachable.close();
@@ -244,7 +242,7 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
     if (!checked.ok) throw new Error('the test case is not valid');
     const fresh = `BSCP-2026-${randomUUID().replace(/[^0-9]/g, '').slice(0, 6)}`;
     const drawn = [taken, fresh];
-    const opened = await openCase({ db: suite.db, temporal: suite.temporal, taskQueue: system.taskQueue, links: createLinkSigner(LINK_SECRET) }, checked.body, checked.pack, {
+    const opened = await openCase({ db: suite.db, temporal: suite.temporal, taskQueue: system.taskQueue }, checked.body, checked.pack, {
       nextReference: () => drawn.shift()!,
     });
     expect(opened).toMatchObject({ kind: 'opened', reference: fresh, started: true });

@@ -113,7 +113,7 @@ describe('an API whose Temporal cannot be reached', () => {
     // A case recorded while Temporal was down (its start is left to the reconciler).
     const checked = validateNewCase(suite, newCase());
     if (!checked.ok) throw new Error('the test case is not valid');
-    const opened = await openCase({ db: suite.db, temporal, links }, checked.body, checked.pack);
+    const opened = await openCase({ db: suite.db, temporal }, checked.body, checked.pack);
     reference = (opened as { reference: string }).reference;
   });
   afterAll(async () => {

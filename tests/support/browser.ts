@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MailCatcher } from '../../mail/catcher';
+import { codeIn, isCodeFor } from './visitor';
 
 export const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
@@ -46,4 +48,31 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   if (violations.length > 0) {
     throw new Error(`${name}: accessibility violations:\n${violations.map((v) => `  ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`).join('\n')}`);
   }
+}
+
+/**
+ * Signs in by email code from where the page is: the sign-in page (types the address) or a
+ * decision link's "Confirm it is you" page (presses the button); reads the code off the SMTP server.
+ */
+export async function signInByCode(page: Page, mail: MailCatcher, email: string): Promise<void> {
+  const before = mail.messages().length;
+  if ((await page.textContent('h1'))?.includes('Confirm it is you')) {
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+  } else {
+    await page.getByLabel('Your work email address').fill(email);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+  }
+  await page.waitForURL('**/sign-in/code');
+  const message = await mail.waitFor((m) => mail.messages().indexOf(m) >= before && isCodeFor(m, email));
+  await page.getByLabel('Code').fill(codeIn(message));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+}
+
+/** Signs in through the development OpenID provider from the sign-in page, as `email`. */
+export async function signInAsStaff(page: Page, email: string): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in with your organisation account' }).click();
+  await page.waitForURL('**/dev-idp/interaction/**');
+  await page.locator(`button[data-email="${email}"]`).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/dev-idp') && !url.pathname.startsWith('/sign-in') && !url.pathname.startsWith('/auth'));
 }
