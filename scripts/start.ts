@@ -4,6 +4,7 @@
  * page of what it caught, the worker and the API. Each part is replaced by its setting
  * (TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL); Ctrl-C stops everything cleanly.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -32,6 +33,8 @@ async function run() {
   let reconciler: Reconciler | undefined;
   let system: System | undefined;
   try {
+    // The dev server's state and PGlite both live here; a fresh clone has no folder yet.
+    mkdirSync(settings.DATA_DIR, { recursive: true });
     let address = settings.TEMPORAL_ADDRESS;
     if (!address) {
       log('starting the Temporal dev server...');

@@ -115,7 +115,8 @@ export async function createDevProvider(options: { publicUrl: string; redirectUr
   const router = Router();
   router.get(`${DEV_PROVIDER_PATH}/interaction/:uid`, async (req: Request, res: Response) => {
     const details = await provider.interactionDetails(req, res);
-    const people = [...accounts.values()].sort((a, b) => a.where.localeCompare(b.where));
+    // Staff with roles first: they are who a developer most often wants.
+    const people = [...accounts.values()].sort((a, b) => Number(a.roles.length === 0) - Number(b.roles.length === 0) || a.where.localeCompare(b.where));
     res.render('dev-sign-in.njk', { uid: details.uid, people });
   });
   router.post(`${DEV_PROVIDER_PATH}/interaction/:uid/login`, express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {

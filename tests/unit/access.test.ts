@@ -5,6 +5,7 @@ import type { PersonPrincipal, Principal } from '../../api/identity/principal';
 import { safeReturnTo } from '../../api/identity/sessions';
 import { rolesFromClaim } from '../../api/identity/staffSignIn';
 import { loadPolicyRegistry } from '../../shared/policy/load';
+import { composeIdentity } from '../../system/root';
 
 const person = (roles: PersonPrincipal['roles'] = []): PersonPrincipal => ({ kind: 'person', sessionRef: 'abc', email: 'a@example.org', name: 'A', method: 'emailCode', roles });
 const facts = (over: Partial<CaseFacts> = {}): CaseFacts => ({ partnershipId: 'bromley', raiser: false, ...over });
@@ -59,5 +60,24 @@ describe('the small rules of signing in', () => {
     expect(roles('cp.chairs@example.org')).toEqual([]);
     expect(roles('operations@example.org')).toEqual(['operations']);
     expect(new Set(accounts.map((a) => a.email)).size).toBe(accounts.length);
+  });
+});
+
+describe('the development provider', () => {
+  const policies = loadPolicyRegistry();
+  it('is off whenever a real issuer is set, and off when not allowed', async () => {
+    const real = await composeIdentity({
+      publicUrl: 'https://escalations.example.org',
+      policies,
+      sessionSecret: 'x'.repeat(32),
+      developmentProvider: true,
+      oidc: { issuer: 'https://login.example.org', clientId: 'lscp', clientSecret: 'secret' },
+    });
+    expect(real.devProvider).toBeUndefined();
+    expect(real.staffSignIn).toBeDefined();
+    expect(real.sessions.secure).toBe(true);
+    const deployment = await composeIdentity({ publicUrl: 'https://escalations.example.org', policies, sessionSecret: 'x'.repeat(32), developmentProvider: false });
+    expect(deployment.devProvider).toBeUndefined();
+    expect(deployment.staffSignIn).toBeUndefined();
   });
 });
