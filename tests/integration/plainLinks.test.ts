@@ -23,7 +23,7 @@ describe('plain pointers to a case', () => {
     const caseUrl = `${system.baseUrl}/cases/${reference}`;
     // The API's answer points at the case the same way, and the pointer by itself opens nothing.
     expect(opened.body.url).toBe(caseUrl);
-    expect((await fetch(opened.body.url, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(opened.body.url, { redirect: 'manual' })).status).toBe(303);
 
     // Stage 1 not resolved; stage 2 (with the CP chair told) resolved: invitations, a notice and
     // the written confirmations.
@@ -68,15 +68,12 @@ describe('plain pointers to a case', () => {
 
   it('confirms a raised case to the browser that raised it, with no token in the address', async () => {
     const { suite, system } = ctx;
-    const form = await fetch(`${system.baseUrl}/raise/bromley`);
-    const html = await form.text();
-    const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const raiser = await system.as('ann.teacher@example.org');
+    const { html } = await raiser.get('/raise/bromley');
     const field = (name: string) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))![1];
-    const sent = await fetch(`${system.baseUrl}/raise/bromley`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
+    const sent = await raiser.request('/raise/bromley', {
+      follow: false,
+      form: {
         _csrf: field('_csrf'),
         _submission: field('_submission'),
         'raiser.name': 'Ann Teacher',
@@ -90,7 +87,7 @@ describe('plain pointers to a case', () => {
         category: 'levels-of-need',
         description: 'School believes the threshold is met.',
         caseStatus: 'open',
-      }),
+      },
     });
     expect(sent.status).toBe(303);
     const location = sent.headers.get('location')!;
@@ -99,15 +96,16 @@ describe('plain pointers to a case', () => {
     const raised = sent.headers.getSetCookie().find((c) => c.startsWith('lscp.raised='))!;
     expect(raised).toMatch(/Path=\/raise\/raised; .*HttpOnly; SameSite=Lax/);
 
-    const confirmation = await fetch(`${system.baseUrl}${location}`, { headers: { cookie: raised.split(';')[0] } });
+    const confirmation = await raiser.get(location);
     expect(confirmation.status).toBe(200);
-    const page = await confirmation.text();
+    const page = confirmation.html;
     expect(page).toContain('Disagreement raised');
     expect(page).toContain(`<strong id="reference">${reference}</strong>`);
     expect(page).toContain(`href="/cases/${reference}"`);
-    // Without the cookie, or with it for another case, there is nothing to see.
-    expect((await fetch(`${system.baseUrl}${location}`)).status).toBe(404);
-    expect((await fetch(`${system.baseUrl}/raise/raised/BSCP-2026-ZZZZZZ`, { headers: { cookie: raised.split(';')[0] } })).status).toBe(404);
+    // Not signed in, someone else signed in, or the cookie for another case: nothing to see.
+    expect((await fetch(`${system.baseUrl}${location}`, { redirect: 'manual' })).status).toBe(303);
+    expect((await (await system.as('bob.sw@example.org')).get(location)).status).toBe(404);
+    expect((await raiser.get('/raise/raised/BSCP-2026-ZZZZZZ')).status).toBe(404);
 
     // The telephone number is kept with the case for its pages, never in the workflow's input.
     const { rows } = await suite.db.query<{ phone: string; input_phone: string | null }>(

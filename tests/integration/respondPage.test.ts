@@ -5,6 +5,7 @@
  * server, the case run by the real workflow and recorded in PostgreSQL.
  */
 import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
+import { csrfIn } from '../support/visitor';
 
 /** Page text without markup, entities decoded, so a value split by tags is still found. */
 const textOf = (html: string) =>
@@ -125,18 +126,12 @@ describe('the decision page shows the case', () => {
 
   it('names the case on the check-your-answers page before anything is recorded', async () => {
     const { suite, system } = ctx;
-    const opened = await system.postJson('/api/disagreements', newCase({ childReference: 'UPN-C999999999999' }));
-    const reference: string = opened.body.reference;
+    const raised = await system.postJson('/api/disagreements', newCase({ childReference: 'UPN-C999999999999' }));
+    const reference: string = raised.body.reference;
     const link = linkIn(await suite.mail.waitFor(toWithSubject('bob.sw@example.org', new RegExp(`${reference}: stage 1`))));
-    const res = await fetch(link);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const csrf = (await res.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-    const check = await fetch(link, {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, outcome: 'notResolved', reasons: 'We still disagree.' }),
-    });
-    const html = await check.text();
+    const opened = await openLink(link);
+    const check = await opened.visitor.request(link, { form: { _csrf: csrfIn(opened.html)!, outcome: 'notResolved', reasons: 'We still disagree.' }, follow: false });
+    const html = check.html;
     expect(check.status).toBe(200);
     expect(html).toContain('Check your answers');
     const summary = textOf(section(html, 'case-summary'));
