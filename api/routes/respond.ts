@@ -16,6 +16,7 @@ import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
+import { recordReadOf } from '../audit';
 
 type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
 
@@ -42,6 +43,8 @@ export function respondRouter(deps: AppDeps): Router {
   router.get('/respond/:token', async (req, res) => {
     const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
+    // The link decided access; its recipient is who read (until sign-in gives a principal).
+    await recordReadOf(deps, req, res, { reference: link.claims.reference, partnershipId: link.partnershipId, what: 'respond', via: 'page' }, link.claims);
     res.render('respond.njk', { ...link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
@@ -136,6 +139,7 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
   const tz = pack?.calendar.timeZone ?? 'Europe/London';
   return {
     claims,
+    partnershipId: state.partnership,
     page: {
       reference: claims.reference,
       partnershipName: pack?.name,

@@ -22,6 +22,7 @@ import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
+import { withTestPrincipals } from './principals';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
@@ -52,9 +53,9 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-export async function startSuite(kind: DatabaseKind, extraPacks: string[] = []): Promise<Suite> {
+/** `address`: a Temporal of the test's own (the suite's dev server otherwise). */
+export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], address = process.env.TEMPORAL_TEST_ADDRESS): Promise<Suite> {
   quietRuntime();
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the integration tests through jest (globalSetup)');
   const policies = loadPolicyRegistry();
   for (const file of extraPacks) {
@@ -97,8 +98,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface SystemOptions {
+  /** Requests may carry a principal in the `x-test-principal` header (tests/support/principals.ts). */
+  principals?: boolean;
+  /** The Temporal UI's origin allowed to call the codec endpoint from a browser. */
+  uiOrigin?: string;
+  /** The API's port (a free one otherwise). */
+  port?: number;
+}
+
 /** A worker on its own task queue and an API that starts workflows on it. */
-export async function startSystem(suite: Suite): Promise<Running> {
+export async function startSystem(suite: Suite, options: SystemOptions = {}): Promise<Running> {
   const taskQueue = `test-${randomUUID()}`;
   const mailer = createMailer(suite.mail.url, 'Escalations <escalations@example.org>');
   const links = createLinkSigner(LINK_SECRET);
@@ -130,13 +140,15 @@ export async function startSystem(suite: Suite): Promise<Running> {
     csrfSecret: 'test-csrf-secret',
     apiKeys: [API_KEY],
     codec,
+    uiOrigin: options.uiOrigin,
     get publicUrl() {
       return publicUrlRef.value;
     },
     taskQueue,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  const served = options.principals ? withTestPrincipals(app) : app;
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = served.listen(options.port ?? 0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   publicUrlRef.value = baseUrl;
@@ -225,7 +237,7 @@ export async function waitForEvent(system: Running, reference: string, type: str
 }
 
 /** Registers jest hooks: one suite (database, SMTP, bundle) per file, a worker and API per test. */
-export function useSystem(kind: DatabaseKind, extraPacks: string[] = []) {
+export function useSystem(kind: DatabaseKind, extraPacks: string[] = [], options: SystemOptions = {}) {
   const ctx = {} as { suite: Suite; system: Running };
   beforeAll(async () => {
     ctx.suite = await startSuite(kind, extraPacks);
@@ -234,7 +246,7 @@ export function useSystem(kind: DatabaseKind, extraPacks: string[] = []) {
     await ctx.suite?.close();
   });
   beforeEach(async () => {
-    ctx.system = await startSystem(ctx.suite);
+    ctx.system = await startSystem(ctx.suite, options);
   });
   afterEach(async () => {
     await ctx.system?.stop();
