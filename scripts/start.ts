@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, type Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { connectTemporalForRequests } from '../api/availability';
@@ -24,7 +23,7 @@ import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
 import { createWorker } from '../worker/createWorker';
-import { startDevServer } from './devServer';
+import { startDevServer, type DevServer } from './devServer';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 
@@ -41,7 +40,7 @@ async function run() {
   const codec = createEncryptionCodec(payloadKeyOf(settings));
   const dataConverter = { payloadCodecs: [codec] };
 
-  let devServer: TestWorkflowEnvironment | undefined;
+  let devServer: DevServer | undefined;
   let catcher: MailCatcher | undefined;
   let httpServer: Server | undefined;
   let mailer: Mailer | undefined;
@@ -63,12 +62,18 @@ async function run() {
         port: settings.TEMPORAL_PORT,
         ui: true,
         uiPort: settings.TEMPORAL_UI_PORT,
+        // Operators read decoded payloads in the UI: it calls the API's codec endpoint with their
+        // session's cookie, and offers no write actions.
+        uiCodecEndpoint: `${publicUrl}/codec`,
+        uiReadOnly: true,
         namespace: settings.TEMPORAL_NAMESPACE,
         log,
       });
-      devServer = started.env;
-      address = devServer.address;
+      devServer = started;
+      address = started.env.address;
       log(`Temporal CLI from ${started.cli.source}`);
+      // The CLI prints its UI server's own (private) port; people use the gate's, in the banner.
+      log(`Temporal Web UI at ${started.uiUrl}: read-only, decoding through ${publicUrl}/codec (the UI server itself is at ${started.uiServerUrl}, behind it)`);
     }
 
     let smtpUrl = settings.SMTP_URL;
@@ -110,7 +115,7 @@ async function run() {
       ['Raise a disagreement', `${publicUrl}/raise`],
       ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer ${settings.API_KEYS ? '<one of API_KEYS>' : apiKeys[0]})`],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
-      ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
+      ['Temporal', devServer ? `${address}, Web UI ${devServer.uiUrl} (read-only, decodes through ${publicUrl}/codec)` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],
       ['Policies', [...policies.values()].map((p) => `${p.id} v${p.policy.version}`).join(', ')],
     ]);
