@@ -15,11 +15,14 @@ import { endCaseRouter } from './routes/endCase';
 import { operationsRouter } from './routes/operations';
 import { casePage, statusLabel } from './casePage';
 import { staffOnly } from './access';
+import { ReaderUnknown, recordReadOf } from './audit';
 import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
 import { decisionLinkGate } from './identity/decisionLink';
-import { principalOf } from './identity/principal';
+import { isPartnershipAdmin, principalOf } from './identity/principal';
 import { signInRouter } from './identity/routes';
 import { sessions } from './identity/sessions';
+import { readersRouter } from './routes/readers';
+import { log } from '../shared/log';
 import type { AppDeps } from './deps';
 import { codecRouter } from './codec';
 import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
@@ -89,6 +92,9 @@ export function createApp(deps: AppDeps) {
       development: Boolean(deps.identity.devProvider),
     }),
   );
+  // Who has seen a file: decided on the principal alone (a partnership admin, a read client of the
+  // partnership), so before the key and link checks below, which would let others through.
+  app.use(readersRouter(deps));
   app.use('/api', staffOnly(deps));
   app.use('/partnerships/:id', partnershipAdminOnly());
   app.use('/cases/:reference', caseAccess(deps.db));
@@ -106,7 +112,8 @@ export function createApp(deps: AppDeps) {
   app.get('/cases/:reference', async (req, res) => {
     const page = await casePage(deps, req.params.reference, viewerOf(res));
     if (!page) return res.status(404).render('not-found.njk');
-    res.render('case.njk', page);
+    await recordReadOf(deps, req, res, { reference: page.c.reference, partnershipId: page.c.policy.partnership, what: 'case', via: 'page' });
+    res.render('case.njk', { ...page, canSeeReaders: isPartnershipAdmin(principalOf(res), page.c.policy.partnership) });
   });
 
   const catcher = deps.mailCatcher;
@@ -130,6 +137,12 @@ export function createApp(deps: AppDeps) {
     if (res.headersSent) return next(error);
     if (error.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON', error.message);
     if (error.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is too large');
+    // A read with nobody to record it against: refused rather than shown unrecorded.
+    if (error instanceof ReaderUnknown) {
+      log.error({ route: req.route?.path }, error.message);
+      if (req.path.startsWith('/api/')) return sendProblem(res, 403, 'Access was not decided for this request');
+      return res.status(403).render('access-needed.njk', {});
+    }
     // A dependency that cannot be reached is an outage, not a bug: 503 and "try again".
     const down = unavailableDependency(error);
     if (down) {

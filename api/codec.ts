@@ -1,15 +1,45 @@
 /**
  * The codec endpoint (Temporal's remote codec protocol), so authorised staff can read encrypted
- * payloads in the Temporal UI or CLI: `temporal workflow show --codec-endpoint <url>/codec
- * --codec-auth "Bearer <API key>"`. It needs an API key; only the Temporal UI's origin may call
- * it from a browser.
+ * payloads in the Temporal Web UI or CLI. The Web UI calls it from the browser with the staff
+ * session's cookie (`includeCredentials`); only the UI's origin gets the CORS headers that let it.
+ * Who may decode is `mayDecodePayloads`: a signed-in person with the operations or a partnership
+ * admin role. Until API client keys replace it, the shared staff key still works, for the CLI:
+ * `temporal workflow show --codec-endpoint <url>/codec --codec-auth "Bearer <API key>"`.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { AppDeps } from './app';
-import { staffOnly } from './access';
-import { sendValidationProblem, zodProblems } from './problem';
+import { hasStaffKey } from './access';
+import { logAccess } from './accessLog';
+import { principalOf, type Principal } from './identity/principal';
+import { sendProblem, sendValidationProblem, zodProblems } from './problem';
+
+/**
+ * Who may read decrypted workflow payloads: people signed in with the operations role or as a
+ * partnership admin. Not people who only take part in cases, and not agency systems (API clients).
+ */
+export function mayDecodePayloads(principal: Principal | undefined): boolean {
+  return principal?.kind === 'person' && principal.roles.some((r) => r.role === 'operations' || r.role === 'partnershipAdmin');
+}
+
+/** The codec's access decision: the principal by `mayDecodePayloads`, else (for now) the staff key. */
+export function codecAccess(deps: Pick<AppDeps, 'apiKeys'>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const principal = principalOf(res);
+    if (principal) {
+      if (mayDecodePayloads(principal)) return next();
+      logAccess({ access: 'refused', reason: 'notStaff', actor: principal, resource: 'codec' });
+      return sendProblem(res, 403, 'Not allowed to read payloads', 'Decoded payloads are for operations staff and partnership admins.');
+    }
+    // TODO(keys): the shared staff key, until API client keys replace it (then decided above).
+    if (hasStaffKey(deps, req)) return next();
+    const presented = Boolean(req.get('authorization'));
+    logAccess({ access: 'refused', reason: presented ? 'unknownKey' : 'noCredentials', actor: presented ? { kind: 'apiKey' } : { kind: 'anonymous' }, resource: 'codec' });
+    res.set('WWW-Authenticate', 'Bearer');
+    sendProblem(res, 401, 'Sign in to read payloads', 'Sign in as operations staff or a partnership admin (or send an API key as Authorization: Bearer <key>).');
+  };
+}
 
 const payloadsSchema = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).default({}), data: z.string().default('') })),
@@ -30,18 +60,31 @@ const toJson = (p: Payload): JsonPayload => ({
 export function codecRouter(deps: AppDeps & { codec: PayloadCodec; uiOrigin?: string }): Router {
   const router = Router();
   router.use('/codec', (req, res, next) => {
+    // The answer depends on the Origin: caches must keep one per origin.
+    res.vary('Origin');
+    // Only the configured UI origin, exactly, and with credentials: the browser then sends the
+    // session cookie and lets the UI read the answer. Any other origin gets no CORS headers at all.
     if (deps.uiOrigin && req.get('origin') === deps.uiOrigin) {
       res.set({
         'Access-Control-Allow-Origin': deps.uiOrigin,
+        'Access-Control-Allow-Credentials': 'true',
         'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Namespace',
         'Access-Control-Allow-Methods': 'POST, OPTIONS',
-        Vary: 'Origin',
+        'Access-Control-Max-Age': '600',
       });
     }
+    // A preflight carries no credentials: it is answered before access is decided.
     if (req.method === 'OPTIONS') return res.sendStatus(204);
+    // A browser page of any other origin is refused outright, whoever's cookie it carries (the CLI
+    // sends no Origin).
+    const origin = req.get('origin');
+    if (origin && origin !== deps.uiOrigin) {
+      logAccess({ access: 'refused', reason: 'originNotAllowed', actor: principalOf(res), resource: 'codec' });
+      return sendProblem(res, 403, 'Not allowed from this origin', 'Only the Temporal Web UI may call the codec endpoint from a browser.');
+    }
     next();
   });
-  router.use('/codec', staffOnly(deps));
+  router.use('/codec', codecAccess(deps));
   const handle = (direction: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const body = payloadsSchema.safeParse(req.body);
     if (!body.success) return sendValidationProblem(res, zodProblems(body.error));

@@ -8,15 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
-import { readSettings } from '../shared/config';
+import { publicUrlOf, readSettings } from '../shared/config';
 import { composeSystem, type System } from '../system/root';
 import { createWorker } from '../worker/createWorker';
-import { startDevServer } from './devServer';
+import { startDevServer, type DevServer } from './devServer';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 
@@ -26,7 +25,9 @@ async function run() {
   // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const stopping = stopSignal(log).then(() => undefined);
-  let devServer: TestWorkflowEnvironment | undefined;
+  // Links and the UI's codec endpoint are on the public URL, known from settings alone.
+  const publicUrl = publicUrlOf(settings);
+  let devServer: DevServer | undefined;
   let catcher: MailCatcher | undefined;
   let httpServer: Server | undefined;
   let workerConnection: NativeConnection | undefined;
@@ -43,12 +44,18 @@ async function run() {
         port: settings.TEMPORAL_PORT,
         ui: true,
         uiPort: settings.TEMPORAL_UI_PORT,
+        // Operators read decoded payloads in the UI: it calls the API's codec endpoint with their
+        // session's cookie, and offers no write actions.
+        uiCodecEndpoint: `${publicUrl}/codec`,
+        uiReadOnly: true,
         namespace: settings.TEMPORAL_NAMESPACE,
         log,
       });
-      devServer = started.env;
-      address = devServer.address;
+      devServer = started;
+      address = started.env.address;
       log(`Temporal CLI from ${started.cli.source}`);
+      // The CLI prints its UI server's own (private) port; people use the gate's, in the banner.
+      log(`Temporal Web UI at ${started.uiUrl}: read-only, decoding through ${publicUrl}/codec (the UI server itself is at ${started.uiServerUrl}, behind it)`);
     }
 
     let smtpUrl = settings.SMTP_URL;
@@ -60,9 +67,9 @@ async function run() {
       temporalAddress: address,
       smtpUrl,
       mailCatcher: catcher,
-      temporalUiUrl: devServer ? `http://localhost:${settings.TEMPORAL_UI_PORT}` : undefined,
+      temporalUiUrl: devServer?.uiUrl,
     });
-    const { db, temporal, publicUrl, policies } = system;
+    const { db, temporal, policies } = system;
     const app = createApp(await system.appDeps());
     // Listen before the worker starts, so a busy port stops everything before any work is taken on.
     httpServer = await listen(app, settings.PORT);
@@ -80,7 +87,7 @@ async function run() {
       ['Sign in', `${publicUrl}/sign-in  (${settings.OIDC_ISSUER ? `staff through ${settings.OIDC_ISSUER}` : 'development identity provider: choose anyone in the directories'}, or a code by email)`],
       ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer <an API client key>)`],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
-      ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
+      ['Temporal', devServer ? `${address}, Web UI ${devServer.uiUrl} (read-only, decodes through ${publicUrl}/codec)` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],
       ['Policies', [...policies.values()].map((p) => `${p.id} v${p.policy.version}`).join(', ')],
     ]);

@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Database } from '../../db/database';
-import { log } from '../../shared/log';
+import { logAccess as writeAccessLog, type AccessReason, type AccessResource } from '../accessLog';
 import { isPartnershipAdmin, principalOf, type PersonPrincipal, type Principal } from './principal';
 
 /** What the access rule needs to know about one case and one address. */
@@ -55,25 +55,15 @@ export interface Viewer {
 
 export const viewerOf = (res: Response): Viewer | undefined => res.locals.viewer as Viewer | undefined;
 
-/** A log line for an access decision: kinds, roles and the case reference, never who by name. */
-export function logAccess(decision: { allowed: boolean; reason: string; resource: string; reference?: string; principal?: Principal }) {
-  const p = decision.principal;
-  log.info({
-    access: decision.allowed ? 'allowed' : 'refused',
-    reason: decision.reason,
-    resource: decision.resource,
-    reference: decision.reference,
-    actorKind: p?.kind ?? 'anonymous',
-    session: p?.kind === 'person' ? p.sessionRef : undefined,
-    client: p?.kind === 'apiClient' ? p.clientId : undefined,
-    roles: p?.kind === 'person' ? p.roles.map((r) => r.role) : undefined,
-  });
+/** Logs an access decision through the one access log (api/accessLog.ts): codes and kinds, never who by name. */
+export function logAccess(decision: { allowed: boolean; reason: AccessReason; resource: AccessResource; reference?: string; principal?: Principal }) {
+  writeAccessLog({ access: decision.allowed ? 'allowed' : 'refused', reason: decision.reason, resource: decision.resource, reference: decision.reference, actor: decision.principal });
 }
 
 export const signInPath = (returnTo: string) => `/sign-in?returnTo=${encodeURIComponent(returnTo)}`;
 
 /** Pages for signed-in people only: anyone else is sent to sign in and brought back. */
-export function requirePerson(resource: string): RequestHandler {
+export function requirePerson(resource: AccessResource): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const principal = principalOf(res);
     if (principal?.kind === 'person') return next();
@@ -83,16 +73,25 @@ export function requirePerson(resource: string): RequestHandler {
   };
 }
 
+/** The kind of case page asked for, below `/cases/:reference`. */
+export function caseResourceOf(req: Request): AccessResource {
+  const rest = req.path.replace(/^\/+/, '');
+  if (rest.startsWith('record')) return 'record';
+  if (rest.startsWith('proforma')) return 'proforma';
+  if (rest.startsWith('withdraw')) return 'withdraw';
+  return 'case';
+}
+
 /** The case's pages: its participants and its partnership's admins. */
 export function caseAccess(db: Database): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const reference = String(req.params.reference ?? '');
     const principal = principalOf(res);
-    if (principal?.kind !== 'person') return requirePerson('case')(req, res, next);
+    if (principal?.kind !== 'person') return requirePerson(caseResourceOf(req))(req, res, next);
     const facts = /^[A-Z0-9-]{1,40}$/i.test(reference) ? await caseFactsFor(db, reference, principal.email) : undefined;
     // No such case and not yours look the same: a reference is not confirmed to exist.
     const access = facts ? caseAccessFor(principal, facts) : ({ allowed: false, reason: 'notTakingPart' } as const);
-    logAccess({ allowed: access.allowed, reason: access.allowed ? access.as : access.reason, resource: 'case', reference, principal });
+    logAccess({ allowed: access.allowed, reason: access.allowed ? access.as : access.reason, resource: caseResourceOf(req), reference, principal });
     if (!access.allowed) return res.status(403).render('forbidden.njk', { what: 'case', email: principal.email });
     res.locals.viewer = { person: principal, as: access.as } satisfies Viewer;
     next();
@@ -103,10 +102,10 @@ export function caseAccess(db: Database): RequestHandler {
 export function partnershipAdminOnly(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const principal = principalOf(res);
-    if (principal?.kind !== 'person') return requirePerson('partnership')(req, res, next);
+    if (principal?.kind !== 'person') return requirePerson('dashboard')(req, res, next);
     const id = String(req.params.id ?? req.params.partnership ?? '');
     const allowed = isPartnershipAdmin(principal, id);
-    logAccess({ allowed, reason: allowed ? 'partnershipAdmin' : 'notAdmin', resource: 'partnership', principal });
+    logAccess({ allowed, reason: allowed ? 'partnershipAdmin' : 'notPartnershipAdmin', resource: 'dashboard', principal });
     if (!allowed) return res.status(403).render('forbidden.njk', { what: 'partnership', email: principal.email });
     next();
   };

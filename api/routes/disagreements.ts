@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { apiKeyFingerprint, staffKeyOf } from '../access';
+import { recordReadOf } from '../audit';
 import { DependencyUnavailable, checkTemporal } from '../availability';
 import { caseUrl, openCase, readCase, validateNewCase } from '../cases';
 import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash } from '../idempotency';
@@ -39,6 +40,7 @@ export function disagreementsRouter(deps: AppDeps): Router {
     if (!reference.success) return sendValidationProblem(res, [{ path: 'reference', message: 'is not a case reference' }]);
     const view = await readCase(deps, reference.data);
     if (!view) return sendProblem(res, 404, 'No such case', `There is no case ${reference.data}`);
+    await recordReadOf(deps, req, res, { reference: view.reference, partnershipId: view.policy.partnership, what: 'case.json', via: 'api' });
     res.json(view);
   });
 

@@ -2,8 +2,9 @@
  * The record for the child's file (page and PDF) and the anonymised proforma (page, PDF, JSON).
  * Pages answer a bad or unknown reference with the not-found page; the API with problem details.
  */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app';
+import { recordReadOf, type ReadVia, type ReadWhat } from '../audit';
 import { sendProblem, sendValidationProblem } from '../problem';
 import { referenceSchema } from '../schemas';
 import { loadCaseRecord, type CaseRecord } from '../../records/caseRecord';
@@ -35,26 +36,37 @@ export function recordsRouter(deps: AppDeps): Router {
     res.set({ 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${filename}"` }).send(pdf);
   };
 
+  /** Who has seen this file: kept once the answer is ready, just before it goes out. */
+  const recordRead = (req: Request, res: Response, record: CaseRecord, what: ReadWhat, via: ReadVia) =>
+    recordReadOf(deps, req, res, { reference: record.reference, partnershipId: record.partnership.id, what, via });
+
   router.get('/cases/:reference/record', async (req, res) => {
     const record = await recordFor(req.params.reference);
     if (!record) return res.status(404).render('not-found.njk');
+    await recordRead(req, res, record, 'record', 'page');
     res.render('record.njk', { record, pdfUrl: `/cases/${record.reference}/record.pdf` });
   });
 
   router.get('/cases/:reference/record.pdf', async (req, res) => {
     const record = await recordFor(req.params.reference);
     if (!record) return res.status(404).render('not-found.njk');
-    sendPdf(res, await renderRecordPdf(record), `${record.reference}-record.pdf`);
+    const pdf = await renderRecordPdf(record);
+    await recordRead(req, res, record, 'record.pdf', 'page');
+    sendPdf(res, pdf, `${record.reference}-record.pdf`);
   });
 
   router.get('/api/disagreements/:reference/record.pdf', async (req, res) => {
     const record = await apiRecordFor(req.params.reference, res);
-    if (record) sendPdf(res, await renderRecordPdf(record), `${record.reference}-record.pdf`);
+    if (!record) return;
+    const pdf = await renderRecordPdf(record);
+    await recordRead(req, res, record, 'record.pdf', 'api');
+    sendPdf(res, pdf, `${record.reference}-record.pdf`);
   });
 
   router.get('/cases/:reference/proforma', async (req, res) => {
     const record = await recordFor(req.params.reference);
     if (!record) return res.status(404).render('not-found.njk');
+    await recordRead(req, res, record, 'proforma', 'page');
     res.render('proforma.njk', {
       proforma: buildProforma(record),
       pdfUrl: `/cases/${record.reference}/proforma.pdf`,
@@ -65,13 +77,18 @@ export function recordsRouter(deps: AppDeps): Router {
   router.get('/cases/:reference/proforma.pdf', async (req, res) => {
     const record = await recordFor(req.params.reference);
     if (!record) return res.status(404).render('not-found.njk');
+    const pdf = await renderProformaPdf(buildProforma(record));
+    await recordRead(req, res, record, 'proforma.pdf', 'page');
     // The file name carries the reference, as the record's does; the document inside does not.
-    sendPdf(res, await renderProformaPdf(buildProforma(record)), `${record.reference}-proforma.pdf`);
+    sendPdf(res, pdf, `${record.reference}-proforma.pdf`);
   });
 
   router.get('/api/disagreements/:reference/proforma', async (req, res) => {
     const record = await apiRecordFor(req.params.reference, res);
-    if (record) res.json(buildProforma(record));
+    if (!record) return;
+    const proforma = buildProforma(record);
+    await recordRead(req, res, record, 'proforma.json', 'api');
+    res.json(proforma);
   });
 
   return router;

@@ -17,6 +17,7 @@ import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
+import { recordReadOf } from '../audit';
 
 type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
 
@@ -43,6 +44,7 @@ export function respondRouter(deps: AppDeps): Router {
   router.get('/respond/:token', async (req, res) => {
     const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
+    await recordReadOf(deps, req, res, { reference: link.claims.reference, partnershipId: link.partnershipId, what: 'respond', via: 'page' });
     res.render('respond.njk', { ...link.page, caseInFront: link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
   });
 
@@ -128,7 +130,7 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
   // The link is good: the case as the person deciding needs to see it.
   const { record, policy, invitations } = found;
   const page = caseInFront({ record, policy, invitations, state: { ...state, stage: state.stage }, recipientId: claims.recipientId, now: new Date() });
-  return { claims, page };
+  return { claims, page, partnershipId: state.partnership };
 }
 
 function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {

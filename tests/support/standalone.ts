@@ -6,8 +6,8 @@ import { startDevServer } from '../../scripts/devServer';
 import { startSuite, startSystem, type Running, type Suite } from './system';
 
 export async function withStandaloneSystem<T>(extraPacks: string[], work: (suite: Suite, system: Running) => Promise<T>): Promise<T> {
-  const { env } = await startDevServer();
-  process.env.TEMPORAL_TEST_ADDRESS = env.address;
+  const devServer = await startDevServer();
+  process.env.TEMPORAL_TEST_ADDRESS = devServer.env.address;
   try {
     const suite = await startSuite('pglite', extraPacks);
     try {
@@ -21,6 +21,6 @@ export async function withStandaloneSystem<T>(extraPacks: string[], work: (suite
       await suite.close();
     }
   } finally {
-    await env.teardown();
+    await devServer.teardown();
   }
 }

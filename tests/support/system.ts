@@ -25,6 +25,7 @@ import { freshDatabase, type DatabaseKind } from './databases';
 import { Visitor, csrfIn } from './visitor';
 import { composeIdentity } from '../../system/root';
 import { devAccounts } from '../../api/identity/devProvider';
+import { withTestPrincipals } from './principals';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
@@ -76,9 +77,9 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-export async function startSuite(kind: DatabaseKind, extraPacks: string[] = []): Promise<Suite> {
+/** `address`: a Temporal of the test's own (the suite's dev server otherwise). */
+export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], address = process.env.TEMPORAL_TEST_ADDRESS): Promise<Suite> {
   quietRuntime();
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the integration tests through jest (globalSetup)');
   const policies = loadPolicyRegistry();
   for (const file of extraPacks) {
@@ -125,8 +126,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface SystemOptions {
+  /** Requests may carry a principal in the `x-test-principal` header (tests/support/principals.ts). */
+  principals?: boolean;
+  /** The Temporal UI's origin allowed to call the codec endpoint from a browser. */
+  uiOrigin?: string;
+  /** The API's port (a free one otherwise). */
+  port?: number;
+}
+
 /** A worker on its own task queue and an API that starts workflows on it. */
-export async function startSystem(suite: Suite): Promise<Running> {
+export async function startSystem(suite: Suite, options: SystemOptions = {}): Promise<Running> {
   const taskQueue = `test-${randomUUID()}`;
   const mailer = createMailer(suite.mail.url, 'Escalations <escalations@example.org>');
   const links = createLinkSigner(LINK_SECRET);
@@ -152,7 +162,7 @@ export async function startSystem(suite: Suite): Promise<Running> {
   const running = worker.run();
   // Listen first: sign-in (the development provider's issuer, the callback) needs the public URL.
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   publicUrlRef.value = baseUrl;
   mailByOrigin.set(baseUrl, suite.mail);
@@ -165,11 +175,12 @@ export async function startSystem(suite: Suite): Promise<Running> {
     csrfSecret: 'test-csrf-secret',
     apiKeys: [API_KEY],
     codec,
+    uiOrigin: options.uiOrigin,
     publicUrl: baseUrl,
     taskQueue,
     identity: await testIdentity(baseUrl, suite.policies),
   });
-  server.on('request', app);
+  server.on('request', options.principals ? withTestPrincipals(app) : app);
   const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init?.headers as Record<string, string>) } });
@@ -290,7 +301,7 @@ export async function waitForEvent(system: Running, reference: string, type: str
 }
 
 /** Registers jest hooks: one suite (database, SMTP, bundle) per file, a worker and API per test. */
-export function useSystem(kind: DatabaseKind, extraPacks: string[] = []) {
+export function useSystem(kind: DatabaseKind, extraPacks: string[] = [], options: SystemOptions = {}) {
   const ctx = {} as { suite: Suite; system: Running };
   beforeAll(async () => {
     ctx.suite = await startSuite(kind, extraPacks);
@@ -299,7 +310,7 @@ export function useSystem(kind: DatabaseKind, extraPacks: string[] = []) {
     await ctx.suite?.close();
   });
   beforeEach(async () => {
-    ctx.system = await startSystem(ctx.suite);
+    ctx.system = await startSystem(ctx.suite, options);
   });
   afterEach(async () => {
     await ctx.system?.stop();
