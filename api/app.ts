@@ -34,6 +34,9 @@ const GOVUK = join(require.resolve('govuk-frontend/package.json'), '..', 'dist')
 export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
+  // Behind a TLS proxy: its hop count or addresses (never `true`), so Secure cookies are set and
+  // rate limits see the person's address, not the proxy's.
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
   views.addGlobal('roleLabel', roleLabel);
   views.addGlobal('statusLabel', statusLabel);
@@ -53,7 +56,9 @@ export function createApp(deps: AppDeps) {
     res.set({ 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' });
     next();
   });
-  app.use(express.json({ limit: '100kb' }));
+  // JSON only where JSON is spoken: the pages' forms are urlencoded, and a JSON object in a form
+  // field would reach a template.
+  app.use(['/api', '/codec'], express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(cookieParser());
   app.use(sessions(deps.db, deps.identity.sessions));
@@ -137,6 +142,12 @@ export function createApp(deps: AppDeps) {
     if (res.headersSent) return next(error);
     if (error.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON', error.message);
     if (error.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is too large');
+    // A malformed address (a bad %-escape) or another client error: a plain answer, and nothing of
+    // the address logged (it may hold a link's token or a child's reference typed into it).
+    if (error.status && error.status >= 400 && error.status < 500) {
+      if (req.path.startsWith('/api/')) return sendProblem(res, error.status, 'The request is not valid');
+      return res.status(404).render('not-found.njk');
+    }
     // A read with nobody to record it against: refused rather than shown unrecorded.
     if (error instanceof ReaderUnknown) {
       log.error({ route: req.route?.path }, error.message);
@@ -149,8 +160,8 @@ export function createApp(deps: AppDeps) {
       console.warn(`${req.method} ${req.route?.path ?? 'request'}: ${down} unavailable (${error.message})`);
       return sendUnavailable(req, res, down);
     }
-    // The route's pattern, not the path: a decision link's path is its token.
-    console.error(`${req.method} ${req.route?.path ?? req.path} failed:`, error);
+    // The route's pattern, never the path: a decision link's path is its token.
+    console.error(`${req.method} ${req.route?.path ?? 'a request'} failed:`, error);
     if (req.path.startsWith('/api/')) return sendProblem(res, 500, 'Something went wrong', 'The error has been logged.');
     res.status(500).render('error.njk');
   });

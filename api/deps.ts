@@ -39,6 +39,8 @@ export interface AppDeps {
   uiOrigin?: string;
   /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
   apiKeys: string[];
+  /** `trust proxy` for express: a hop count or a list of addresses (TRUST_PROXY). */
+  trustProxy?: number | string;
   /** Sends sign-in codes. */
   mailer: Mailer;
   identity: IdentityDeps;

@@ -67,12 +67,14 @@ async function run() {
       temporalAddress: address,
       smtpUrl,
       mailCatcher: catcher,
+      developmentSignIn: true,
       temporalUiUrl: devServer?.uiUrl,
     });
     const { db, temporal, policies } = system;
     const app = createApp(await system.appDeps());
     // Listen before the worker starts, so a busy port stops everything before any work is taken on.
-    httpServer = await listen(app, settings.PORT);
+    // This machine only, unless HOST says otherwise: the embedded defaults are for one developer.
+    httpServer = await listen(app, settings.PORT, settings.HOST ?? '127.0.0.1');
 
     workerConnection = await NativeConnection.connect({ address });
     const worker = await createWorker({ connection: workerConnection, namespace: settings.TEMPORAL_NAMESPACE, activities: system.activities(), dataConverter: system.dataConverter });

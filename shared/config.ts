@@ -20,6 +20,8 @@ const optionalString = z
 
 export const settingsSchema = z.object({
   PORT: port.default(3000),
+  /** The address `npm start` listens on (the API on its own listens on every interface). */
+  HOST: optionalString,
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -49,6 +51,12 @@ export const settingsSchema = z.object({
   SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   SESSION_IDLE_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1, 'must be at least 1').max(720, 'must be at most 720').default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int('must be a whole number of hours').min(1, 'must be at least 1').max(24, 'must be at most 24').default(10),
+  /** The TLS proxy in front of the API: a hop count (1) or its addresses (10.0.0.0/8). Unset: none. */
+  TRUST_PROXY: optionalString
+    .pipe(z.string().regex(/^[0-9a-f.:/, ]+$/i, 'must be a hop count or proxy addresses, like 1 or 10.0.0.0/8').optional())
+    .transform((v) => (v && /^\d+$/.test(v) ? Number(v) : v)),
+  /** The development sign-in provider runs only when asked (`npm start` asks) and only for a localhost PUBLIC_URL. */
+  DEV_SIGN_IN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   DATA_DIR: z.string().default('data'),
   POLICY_DIR: optionalString,
   /** A case whose row is committed but whose workflow has not started after this long is started by the reconciler. */

@@ -29,6 +29,8 @@ import type { PolicyPack } from '../shared/policy/schema';
 export interface ServiceAddresses {
   temporalAddress: string;
   smtpUrl?: string;
+  /** `npm start`: the development sign-in provider may run (still only for a localhost PUBLIC_URL). */
+  developmentSignIn?: boolean;
   /** The embedded Temporal Web UI's origin, allowed to call the codec endpoint. */
   temporalUiUrl?: string;
   /** The in-process mail catcher of embedded runs (its page lists what it caught). */
@@ -83,6 +85,8 @@ export async function composeIdentity(s: IdentitySettings): Promise<IdentityDeps
   };
 }
 
+const isLocalUrl = (url: string) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+
 function oidcSettings(settings: Settings): IdentitySettings['oidc'] {
   if (!settings.OIDC_ISSUER) return undefined;
   if (!settings.OIDC_CLIENT_ID || !settings.OIDC_CLIENT_SECRET) throw new ConfigError('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set with OIDC_ISSUER');
@@ -136,7 +140,9 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
       activities: () => createActivities(activityDeps()),
       async appDeps() {
         const oidc = oidcSettings(settings);
-        const developmentProvider = !oidc && !isDeployment(settings);
+        // Only when asked (npm start, or DEV_SIGN_IN=true), never in a deployment, and only for a
+        // service that says it is on this machine: anyone who reaches it can be anyone.
+        const developmentProvider = !oidc && Boolean(services.developmentSignIn || settings.DEV_SIGN_IN) && !isDeployment(settings) && isLocalUrl(publicUrl);
         if (!oidc && !developmentProvider) log.warn('OIDC_ISSUER is not set: staff cannot sign in; people can still sign in by email code');
         return {
           temporal,
@@ -151,6 +157,7 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
           apiKeys: apiKeysOf(settings),
           mailCatcher: services.mailCatcher,
           temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
+          trustProxy: settings.TRUST_PROXY,
           identity: await composeIdentity({
             publicUrl,
             policies,

@@ -100,7 +100,7 @@ export function signInRouter(deps: SignInDeps): Router {
   });
 
   /** Sends a code: to the address a decision link was sent to, or to an address typed in. */
-  router.post('/sign-in/email', limiter(20), async (req, res) => {
+  router.post('/sign-in/email', limiter(20), async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const returnTo = safeReturnTo(body.returnTo);
     if (!validateRequest(req)) return page(req, res.status(403), { errors: [{ text: 'The page had expired. Try again.', href: '#email' }] });
@@ -116,13 +116,13 @@ export function signInRouter(deps: SignInDeps): Router {
       }
       email = parsed.data;
     }
-    const issued = await issueCode(deps.db, deps.codeSecret, email);
+    const issued = await issueCode(deps.db, deps.codeSecret, email, req.ip ?? '');
     if ('refused' in issued) {
       return res.status(429).render('sign-in.njk', { tooMany: true });
     }
     await deps.mailer.send({ to: email, ...codeEmail(issued.code, deps.publicUrl), messageId: `<sign-in-${issued.id}@lscp-escalations>` });
     req.session.pendingCode = { id: issued.id, email, returnTo };
-    req.session.save(() => res.redirect(303, '/sign-in/code'));
+    req.session.save((error) => (error ? next(error) : res.redirect(303, '/sign-in/code')));
   });
 
   const codePage = (req: Request, res: Response, extra: Record<string, unknown> = {}) => {

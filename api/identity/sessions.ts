@@ -59,8 +59,9 @@ export function sessions(db: Database, settings: SessionSettings): RequestHandle
     const person = req.session?.person;
     if (!person) return next();
     if (Date.now() - person.signedInAt > settings.absoluteMs) {
-      // Past the absolute limit: ended here, and the person is asked to sign in again.
-      return req.session.destroy((error) => next(error));
+      // Past the absolute limit: ended here (a new, empty session in its place, so this request can
+      // still start a sign-in), and the person is asked to sign in again.
+      return req.session.regenerate((error) => next(error));
     }
     res.locals.principal = { kind: 'person', sessionRef: sessionRef(req.sessionID).slice(0, 16), ...person } satisfies PersonPrincipal & { signedInAt: number };
     next();

@@ -68,6 +68,9 @@ export function staffSignIn(settings: StaffSignInSettings, partnerships: Readonl
       return client.buildAuthorizationUrl(await config(), {
         redirect_uri: settings.redirectUri,
         scope: 'openid email profile',
+        // Always ask who it is: after "Sign out" on a shared computer the provider's own session
+        // must not sign the next person in as the last one.
+        prompt: 'login',
         code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
         state,

@@ -99,8 +99,8 @@ export function readersRouter(deps: Pick<AppDeps, 'db' | 'policies'>): Router {
     const page = pageSchema.safeParse(req.query.page);
     if (!reference.success || !page.success) return res.status(404).render('not-found.njk');
     const partnershipId = await partnershipOf(deps, reference.data);
-    if (!partnershipId) return res.status(404).render('not-found.njk');
-    if (!isPartnershipAdmin(principal, partnershipId)) return refuse(reference.data);
+    // An unknown case and another partnership's look the same: a reference is not confirmed to exist.
+    if (!partnershipId || !isPartnershipAdmin(principal, partnershipId)) return refuse(reference.data);
 
     const { total, reads } = await readsOf(deps.db, reference.data, { limit: READS_PER_PAGE, offset: (page.data - 1) * READS_PER_PAGE });
     const pages = Math.max(1, Math.ceil(total / READS_PER_PAGE));

@@ -14,6 +14,9 @@ CREATE INDEX sessions_expires_at ON sessions (expires_at);
 CREATE TABLE sign_in_codes (
   id          uuid PRIMARY KEY,
   email       text NOT NULL,
+  -- A hash of the network address that asked: limits are per address and asker, so nobody can
+  -- lock a GP out by asking for their codes.
+  requested_by text NOT NULL DEFAULT '',
   code_hash   text NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   expires_at  timestamptz NOT NULL,

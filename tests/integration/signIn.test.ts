@@ -6,7 +6,10 @@
 import { linkIn, newCase, toWithSubject, useSystem, type Running, type Suite } from '../support/system';
 import { Visitor, codeIn, csrfIn, isCodeFor } from '../support/visitor';
 import { sessionRef } from '../../api/identity/sessionStore';
-import { MAX_ATTEMPTS } from '../../api/identity/emailCode';
+import { MAX_ATTEMPTS, MAX_CODES_PER_HOUR, issueCode } from '../../api/identity/emailCode';
+import { createApp } from '../../api/app';
+import { listen } from '../../api/server';
+import { appDepsFor } from '../support/system';
 
 const ctx = useSystem('pglite');
 
@@ -246,5 +249,37 @@ describe('sign-in and who may see what', () => {
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('lscp.sid='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
+  });
+
+  it('lets nobody lock an address out by asking for its codes', async () => {
+    const { suite } = ctx;
+    for (let i = 0; i < MAX_CODES_PER_HOUR; i++) expect(await issueCode(suite.db, 'secret', 'target@example.org', '203.0.113.9')).toHaveProperty('code');
+    expect(await issueCode(suite.db, 'secret', 'target@example.org', '203.0.113.9')).toEqual({ refused: 'tooMany' });
+    // The owner, asking from their own machine, still gets a code.
+    expect(await issueCode(suite.db, 'secret', 'target@example.org', '198.51.100.7')).toHaveProperty('code');
+  });
+
+  it('sets the Secure session cookie behind a TLS proxy it is told to trust', async () => {
+    const { suite } = ctx;
+    const app = createApp(await appDepsFor(suite, { publicUrl: 'https://escalations.example.org', trustProxy: 1 }));
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.20' };
+      const form = await fetch(`${base}/sign-in`, { headers: proxied });
+      const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const res = await fetch(`${base}/sign-in/email`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...proxied, cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrfIn(await form.text())!, email: 'proxied@example.org', returnTo: '/' }),
+      });
+      expect(res.status).toBe(303);
+      const session = res.headers.getSetCookie().find((c) => c.startsWith('lscp.sid='));
+      expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/HttpOnly/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
