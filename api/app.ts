@@ -19,7 +19,8 @@ import { dashboardRouter } from './routes/dashboard';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { casePage, statusLabel } from './casePage';
-import { caseAccess, staffOnly, viewerOf } from './access';
+import { caseAccess, partnershipStaffOnly, viewerOf } from './access';
+import { apiClientAuth } from './apiClients';
 import { codecRouter } from './codec';
 import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
 
@@ -36,8 +37,6 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Origin of the Temporal UI allowed to call the codec endpoint from a browser. */
   uiOrigin?: string;
-  /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
-  apiKeys: string[];
   /** Present when mail is caught in-process: the /mail page lists it. */
   mailCatcher?: MailCatcher;
   /** Deadline for the Temporal calls made while serving one request (TEMPORAL_CALL_TIMEOUT_MS). */
@@ -81,8 +80,9 @@ export function createApp(deps: AppDeps) {
   });
   app.use(temporalDeadline(deps.temporal, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS));
   if (deps.codec) app.use(codecRouter({ ...deps, codec: deps.codec }));
-  app.use('/api', staffOnly(deps));
-  app.use('/partnerships', staffOnly(deps));
+  // Every /api route also names its own rule (scope and partnership: apiRule in api/apiClients.ts).
+  app.use('/api', apiClientAuth(deps));
+  app.use('/partnerships/:id', partnershipStaffOnly(deps));
   app.use('/cases/:reference', caseAccess(deps));
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));

@@ -1,14 +1,15 @@
 /**
  * The codec endpoint (Temporal's remote codec protocol), so authorised staff can read encrypted
  * payloads in the Temporal UI or CLI: `temporal workflow show --codec-endpoint <url>/codec
- * --codec-auth "Bearer <API key>"`. It needs an API key; only the Temporal UI's origin may call
- * it from a browser.
+ * --codec-auth "Bearer <read key>"`. For now it needs a read key (of any partnership: a payload
+ * does not say whose it is); it is to become an operations staff session. Only the Temporal UI's
+ * origin may call it from a browser.
  */
 import { Router, type Request, type Response } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { AppDeps } from './app';
-import { staffOnly } from './access';
+import { apiClientAuth, apiRule } from './apiClients';
 import { sendValidationProblem, zodProblems } from './problem';
 
 const payloadsSchema = z.object({
@@ -41,7 +42,7 @@ export function codecRouter(deps: AppDeps & { codec: PayloadCodec; uiOrigin?: st
     if (req.method === 'OPTIONS') return res.sendStatus(204);
     next();
   });
-  router.use('/codec', staffOnly(deps));
+  router.use('/codec', apiClientAuth(deps), apiRule(deps, { scope: 'read', partnership: 'any' }));
   const handle = (direction: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const body = payloadsSchema.safeParse(req.body);
     if (!body.success) return sendValidationProblem(res, zodProblems(body.error));

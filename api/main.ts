@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
-import { ConfigError, apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
+import { ConfigError, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings, retiredSettings } from '../shared/config';
 import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
@@ -17,6 +17,7 @@ const log = (line: string) => console.log(`[api] ${line}`);
 async function run() {
   const stopping = stopSignal(log);
   const settings = readSettings();
+  for (const line of retiredSettings()) log(line);
   if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL) {
     throw new Error('The API on its own needs TEMPORAL_ADDRESS and DATABASE_URL; `npm start` runs everything embedded.');
   }
@@ -38,7 +39,6 @@ async function run() {
       links: createLinkSigner(linkSecret),
       csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
       publicUrl: publicUrlOf(settings),
-      apiKeys: apiKeysOf(settings),
       temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
     });
     const server = await listen(app, settings.PORT);

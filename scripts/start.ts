@@ -12,6 +12,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
+import { listApiClients } from '../api/apiClients';
 import { connectTemporalForRequests } from '../api/availability';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
@@ -19,7 +20,7 @@ import { openDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { createMailer, type Mailer } from '../mail/mailer';
-import { apiKeysOf, linkSecretOf, payloadKeyOf, publicUrlOf, readSettings } from '../shared/config';
+import { linkSecretOf, payloadKeyOf, publicUrlOf, readSettings, retiredSettings } from '../shared/config';
 import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner } from '../shared/links';
 import { loadPolicyRegistry } from '../shared/policy/load';
@@ -30,6 +31,7 @@ const log = (line: string) => console.log(`[start] ${line}`);
 
 async function run() {
   const settings = readSettings();
+  for (const line of retiredSettings()) log(line);
   // We own shutdown: Ctrl-C reaches every process in the group, so the first signal starts an
   // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
@@ -37,7 +39,6 @@ async function run() {
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const publicUrl = publicUrlOf(settings);
   const linkSecret = linkSecretOf(settings);
-  const apiKeys = apiKeysOf(settings);
   const codec = createEncryptionCodec(payloadKeyOf(settings));
   const dataConverter = { payloadCodecs: [codec] };
 
@@ -88,7 +89,6 @@ async function run() {
       links,
       csrfSecret: createHash('sha256').update(`csrf:${linkSecret}`).digest('base64url'),
       publicUrl,
-      apiKeys,
       codec,
       uiOrigin: settings.TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
       mailCatcher: catcher,
@@ -105,10 +105,16 @@ async function run() {
       { afterSeconds: settings.RECONCILE_AFTER_SECONDS, intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000, log },
     );
 
+    // Keys are never shown here: each is printed once, by the command that creates it.
+    const activeClients = (await listApiClients(db)).filter((c) => !c.revokedAt).length;
     banner([
       ['Service', `${publicUrl}/`],
       ['Raise a disagreement', `${publicUrl}/raise`],
-      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer ${settings.API_KEYS ? '<one of API_KEYS>' : apiKeys[0]})`],
+      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer <key>; ${activeClients} API client(s) with a key)`],
+      [
+        'API keys',
+        `npm run api-keys -- create --partnership <id> --scope intake|read --name "<what uses it>"${settings.DATABASE_URL ? '' : ' (stop this first: PGlite takes one process at a time)'}`,
+      ],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
       ['Temporal', devServer ? `${address}, Web UI http://localhost:${settings.TEMPORAL_UI_PORT}` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],

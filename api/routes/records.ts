@@ -4,13 +4,14 @@
  */
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../app';
+import { apiRule } from '../apiClients';
 import { sendProblem, sendValidationProblem } from '../problem';
 import { referenceSchema } from '../schemas';
 import { loadCaseRecord, type CaseRecord } from '../../records/caseRecord';
 import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
 import { buildProforma } from '../../records/proforma';
 
-export function recordsRouter(deps: AppDeps): Router {
+export function recordsRouter(deps: Pick<AppDeps, 'db' | 'policies'>): Router {
   const router = Router();
 
   /** The record, or undefined for a malformed or unknown reference (pages do not tell them apart). */
@@ -47,8 +48,8 @@ export function recordsRouter(deps: AppDeps): Router {
     sendPdf(res, await renderRecordPdf(record), `${record.reference}-record.pdf`);
   });
 
-  router.get('/api/disagreements/:reference/record.pdf', async (req, res) => {
-    const record = await apiRecordFor(req.params.reference, res);
+  router.get('/api/disagreements/:reference/record.pdf', apiRule(deps, { scope: 'read', partnership: 'case' }), async (req, res) => {
+    const record = await apiRecordFor(String(req.params.reference), res);
     if (record) sendPdf(res, await renderRecordPdf(record), `${record.reference}-record.pdf`);
   });
 
@@ -69,8 +70,8 @@ export function recordsRouter(deps: AppDeps): Router {
     sendPdf(res, await renderProformaPdf(buildProforma(record)), `${record.reference}-proforma.pdf`);
   });
 
-  router.get('/api/disagreements/:reference/proforma', async (req, res) => {
-    const record = await apiRecordFor(req.params.reference, res);
+  router.get('/api/disagreements/:reference/proforma', apiRule(deps, { scope: 'read', partnership: 'case' }), async (req, res) => {
+    const record = await apiRecordFor(String(req.params.reference), res);
     if (record) res.json(buildProforma(record));
   });
 

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
-import { API_KEY, LINK_SECRET, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
+import { LINK_SECRET, bearer, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
 
 describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => {
   let suite: Suite;
@@ -64,7 +64,6 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
         links: createLinkSigner(LINK_SECRET),
         csrfSecret: 'test',
         publicUrl: 'http://localhost',
-        apiKeys: [API_KEY],
       });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
@@ -72,7 +71,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
       const before = await caseCount();
       const res = await fetch(`http://127.0.0.1:${port}/api/disagreements`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        headers: { 'content-type': 'application/json', ...bearer(await suite.keys.intake('bromley')) },
         body: JSON.stringify(newCase()),
       });
       expect(res.status).toBe(503);

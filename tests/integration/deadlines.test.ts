@@ -1,6 +1,6 @@
 /** Stages that run out of time escalate by themselves, on a real dev server's real clock. */
 import { databaseKinds } from '../support/databases';
-import { API_KEY, QUICK_PACK, quickCase, toWithSubject, useSystem, waitForEvent } from '../support/system';
+import { QUICK_PACK, bearer, quickCase, toWithSubject, useSystem, waitForEvent } from '../support/system';
 
 describe.each(databaseKinds)('deadlines (%s)', (kind) => {
   const ctx = useSystem(kind, [QUICK_PACK]);
@@ -64,7 +64,7 @@ describe.each(databaseKinds)('deadlines (%s)', (kind) => {
     expect(JSON.stringify(failed[0])).not.toContain('pete@quick.example.org');
     // Nothing reached the refused address, and the refusal was asked of the server once, not retried.
     expect(suite.mail.messages().filter((m) => m.to.includes('pete@quick.example.org') && m.subject.startsWith(reference))).toEqual([]);
-    const page = await fetch(`${system.baseUrl}/cases/${reference}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const page = await fetch(`${system.baseUrl}/cases/${reference}`, { headers: bearer(await system.keys.read('quick-test')) });
     expect(await page.text()).toContain('An email could not be delivered');
     const handle = suite.temporal.workflow.getHandle(reference);
     const history = await handle.fetchHistory();

@@ -9,7 +9,7 @@ import { linkOpeningsOf } from '../../db/linkOpenings';
 import { createLinkSigner } from '../../shared/links';
 import { databaseKinds } from '../support/databases';
 import { settledHistoryLength } from '../support/waits';
-import { API_KEY, LINK_SECRET, linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
+import { LINK_SECRET, linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
 
 const FLOOD = 5_000;
 const CONCURRENCY = 50;
@@ -22,7 +22,6 @@ async function secondApi(suite: Suite, system: Running) {
     policies: suite.policies,
     links: createLinkSigner(LINK_SECRET),
     csrfSecret: 'test-csrf-secret',
-    apiKeys: [API_KEY],
     publicUrl: system.baseUrl,
     taskQueue: system.taskQueue,
   });

@@ -11,14 +11,14 @@ import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
 import { listen } from '../../api/server';
 import { createLinkSigner } from '../../shared/links';
-import { API_KEY, LINK_SECRET, dataConverter, newCase, startSuite, type Suite } from '../support/system';
-import { apiEnv, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
+import { LINK_SECRET, basic, bearer, dataConverter, newCase, startSuite, type Suite } from '../support/system';
+import { apiEnv, apiKeyIn, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
 import { closedPort, eventually } from '../support/waits';
 
 /** Fails a request that hangs (the old behaviour was about 20 s per request); not a timing assertion. */
 const NO_HANG = () => AbortSignal.timeout(15_000);
-const staff = { authorization: `Bearer ${API_KEY}` };
-const staffBrowser = { authorization: `Basic ${Buffer.from(`staff:${API_KEY}`).toString('base64')}` };
+/** The keys of each part's API: a read key (for the API and, as a browser's sign-in, the pages) and an intake key of Bromley. */
+const keys = { staff: {} as Record<string, string>, staffBrowser: {} as Record<string, string>, intake: {} as Record<string, string> };
 
 // Needs PostgreSQL's programs to run a cluster of its own; CI sets DATABASE_URL whenever they are installed.
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
@@ -31,6 +31,8 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
   beforeAll(async () => {
     cluster = await throwawayCluster();
+    const read = await apiKeyIn(cluster.url, 'bromley', 'read');
+    Object.assign(keys, { staff: bearer(read), staffBrowser: basic(read), intake: bearer(await apiKeyIn(cluster.url, 'bromley', 'intake')) });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     api = spawnNode('api/main.ts', apiEnv({ DATABASE_URL: cluster.url, PORT: String(port), DATABASE_CONNECT_TIMEOUT_MS: '2000' }));
@@ -46,7 +48,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
   it('survives, answers 503 with Retry-After while PostgreSQL is down, and 200 once it is back', async () => {
     // Fill the pool: concurrent requests each hold a connection, which then idles in the pool.
-    const warm = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff })));
+    const warm = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff })));
     expect(warm.map((r) => r.status)).toEqual(Array(10).fill(404));
 
     // Fast shutdown ends every pooled connection with 57P01 ("terminating connection due to administrator command").
@@ -63,17 +65,17 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await ready.json()).toEqual({ status: 'not ready', checks: { database: 'unavailable', temporal: 'ok' } });
 
-    const read = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff, signal: NO_HANG() });
+    const read = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff, signal: NO_HANG() });
     expect(read.status).toBe(503);
     expect(read.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(read.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await read.json()).toMatchObject({ status: 503, title: 'Service temporarily unavailable' });
 
-    const write = await fetch(`${base}/api/disagreements`, { method: 'POST', headers: { ...staff, 'content-type': 'application/json' }, body: JSON.stringify(newCase()), signal: NO_HANG() });
+    const write = await fetch(`${base}/api/disagreements`, { method: 'POST', headers: { ...keys.intake, 'content-type': 'application/json' }, body: JSON.stringify(newCase()), signal: NO_HANG() });
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toMatch(/^\d+$/);
 
-    const page = await fetch(`${base}/cases/BSCP-2026-ZZZZZZ`, { headers: staffBrowser, signal: NO_HANG() });
+    const page = await fetch(`${base}/cases/BSCP-2026-ZZZZZZ`, { headers: keys.staffBrowser, signal: NO_HANG() });
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await page.text()).toContain('Sorry, the service is unavailable');
@@ -82,7 +84,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
     await cluster.resume();
     await eventually('/ready to say ready', async () => ((await fetch(`${base}/ready`)).status === 200 ? true : undefined));
-    const again = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff });
+    const again = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff });
     expect(again.status).toBe(404);
     expect(api!.alive()).toBe(true);
     expect(api!.output()).not.toMatch(/Unhandled 'error' event/);
@@ -104,7 +106,9 @@ describe('an API whose Temporal cannot be reached', () => {
     suite = await startSuite('pglite');
     connection = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
     const temporal = new Client({ connection, dataConverter });
-    const app = createApp({ temporal, db: suite.db, policies: suite.policies, links, csrfSecret: 'test', publicUrl: 'http://localhost', apiKeys: [API_KEY] });
+    const app = createApp({ temporal, db: suite.db, policies: suite.policies, links, csrfSecret: 'test', publicUrl: 'http://localhost' });
+    const read = await suite.keys.read('bromley');
+    Object.assign(keys, { staff: bearer(read), staffBrowser: basic(read), intake: bearer(await suite.keys.intake('bromley')) });
     server = await listen(app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     // A case recorded while Temporal was down (its start is left to the reconciler).
@@ -125,7 +129,7 @@ describe('an API whose Temporal cannot be reached', () => {
     const before = await caseCount();
     const res = await fetch(`${base}/api/disagreements`, {
       method: 'POST',
-      headers: { ...staff, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
+      headers: { ...keys.intake, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
       body: JSON.stringify(newCase()),
       signal: NO_HANG(),
     });
@@ -176,7 +180,7 @@ describe('an API whose Temporal cannot be reached', () => {
     expect(link.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await link.text()).toContain('Sorry, the service is unavailable');
 
-    const page = await fetch(`${base}/cases/${reference}`, { headers: staffBrowser, signal: NO_HANG() });
+    const page = await fetch(`${base}/cases/${reference}`, { headers: keys.staffBrowser, signal: NO_HANG() });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Not available just now');
   });
