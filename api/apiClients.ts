@@ -200,9 +200,17 @@ export type ApiRule =
 export const API_RULE = Symbol('apiRule');
 export type RuledHandler = RequestHandler & { [API_RULE]: ApiRule };
 
-const SCOPE_REFUSAL: Record<ApiClientScope, { title: string; detail: string }> = {
-  intake: { title: 'This key may only open cases', detail: 'It is an intake key: it opens cases, and withdraws or closes the cases it opened. Reading needs a read key.' },
-  read: { title: 'This key may only read', detail: 'It is a read key: it reads its partnership\u2019s cases, records and numbers. Opening or ending cases needs an intake key.' },
+const SCOPE_REFUSAL: Record<ApiClientScope, { title: string; detail: string; message: string }> = {
+  intake: {
+    title: 'This key may only open cases',
+    detail: 'It is an intake key: it opens cases, and withdraws or closes the cases it opened. Reading needs a read key.',
+    message: 'holds an intake key, which opens cases and ends the ones it opened; reading needs a read key',
+  },
+  read: {
+    title: 'This key may only read',
+    detail: 'It is a read key: it reads its partnership\u2019s cases, records and numbers. Opening or ending cases needs an intake key.',
+    message: 'holds a read key, which reads; opening or ending a case needs an intake key',
+  },
 };
 
 /** The client that made the request; apiRule has already refused any other. */
@@ -222,7 +230,7 @@ export function apiRule(deps: { db: Database; policies: Map<string, PolicyPack> 
     }
     if (client.scope !== rule.scope) {
       const refusal = SCOPE_REFUSAL[client.scope];
-      return sendProblem(res, 403, refusal.title, refusal.detail);
+      return sendProblem(res, 403, refusal.title, refusal.detail, [{ path: 'Authorization', message: refusal.message }]);
     }
     const own = deps.policies.get(client.partnershipId)?.name ?? client.partnershipId;
     if (rule.partnership === 'body') {

@@ -1,7 +1,7 @@
 /**
  * Ending a case other than by a decision: the intake key that opened a case withdraws or closes it
- * through the JSON API; the raiser withdraws it from a page reached through their own view link. Both become Temporal
- * Updates, whose validator refuses a case that has already ended.
+ * through the JSON API; the raiser withdraws it from a page reached through their own view link.
+ * Both become Temporal Updates, whose validator refuses a case that has already ended.
  */
 import { Router, type Request, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';

@@ -144,6 +144,7 @@ describe.each(databaseKinds)('API clients and their keys (%s)', (kind) => {
       const answer = await call(system, method, path, bearer(intake));
       expect({ path, status: answer.status, title: answer.json?.title }).toEqual({ path, status: 403, title: 'This key may only open cases' });
       expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(answer.json.errors).toEqual([{ path: 'Authorization', message: expect.stringMatching(/^holds an intake key/) }]);
       expect(answer.text).not.toContain(newCase().childReference);
       expect(answer.text).not.toContain('"events"');
     }
