@@ -14,7 +14,7 @@ import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { operationsRouter } from './routes/operations';
 import { casePage, statusLabel } from './casePage';
-import { staffOnly } from './access';
+import { apiClientAuth } from './apiClients';
 import { ReaderUnknown, recordReadOf } from './audit';
 import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
 import { decisionLinkGate } from './identity/decisionLink';
@@ -97,14 +97,14 @@ export function createApp(deps: AppDeps) {
       development: Boolean(deps.identity.devProvider),
     }),
   );
-  // Who has seen a file: decided on the principal alone (a partnership admin, a read client of the
-  // partnership), so before the key and link checks below, which would let others through.
-  app.use(readersRouter(deps));
-  app.use('/api', staffOnly(deps));
+  // Every /api route also names its own rule (scope and partnership: apiRule in api/apiClients.ts).
+  app.use('/api', apiClientAuth(deps));
   app.use('/partnerships/:id', partnershipAdminOnly());
   app.use('/cases/:reference', caseAccess(deps.db));
   app.use('/respond/:token', decisionLinkGate({ db: deps.db, links: deps.links, staffSignIn: Boolean(deps.identity.staffSignIn) }));
   app.use('/raise', requirePerson('raise'));
+  // Who has seen a file: a partnership admin, or a read client of the partnership (decided there).
+  app.use(readersRouter(deps));
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));
   app.use(respondRouter(deps));

@@ -7,7 +7,6 @@
 import type { Request, Response } from 'express';
 import type { Queryable } from '../db/database';
 import type { AppDeps } from './app';
-import { apiKeyFingerprint, staffKeyOf } from './access';
 import { rolesText } from './accessLog';
 import { principalOf, type Principal } from './identity/principal';
 
@@ -84,15 +83,10 @@ export async function readsOf(db: Queryable, reference: string, page: { limit?: 
 
 /**
  * Who is reading this request: its principal (`principalOf(res)`: a signed-in person, or an API
- * client), or a shared staff key (its fingerprint) on the API. Undefined only when none of these
- * is there, which access decided first rules out.
+ * client). Undefined only when there is none, which access decided first rules out.
  */
-export function readerOf(deps: Pick<AppDeps, 'apiKeys'>, req: Request, res: Response): Reader | undefined {
-  const principal = principalOf(res);
-  if (principal) return principal;
-  const key = staffKeyOf(deps, req);
-  if (key) return { kind: 'apiKey', fingerprint: apiKeyFingerprint(key) };
-  return undefined;
+export function readerOf(res: Response): Reader | undefined {
+  return principalOf(res);
 }
 
 /** A read reached with nobody to name: access was not decided before it (a wiring bug). Answered 403, never unrecorded. */
@@ -108,9 +102,9 @@ export class ReaderUnknown extends Error {
  * request (express answers it with the GET route, without the body) shows nothing of the file and
  * is not a read.
  */
-export async function recordReadOf(deps: Pick<AppDeps, 'apiKeys' | 'db'>, req: Request, res: Response, read: ReadOf): Promise<void> {
+export async function recordReadOf(deps: Pick<AppDeps, 'db'>, req: Request, res: Response, read: ReadOf): Promise<void> {
   if (req.method === 'HEAD') return;
-  const reader = readerOf(deps, req, res);
+  const reader = readerOf(res);
   if (!reader) throw new ReaderUnknown(read.what);
   await recordRead(deps.db, reader, read);
 }

@@ -3,6 +3,7 @@
  * all-or-nothing write of the record, and exactly one case per request.
  */
 import type { CaseStatus, DisagreementInput } from '../shared/contract';
+import type { ActingClient } from '../shared/events';
 import type { PolicyPack } from '../shared/policy/schema';
 import { appendEvent, type StoredEvent } from '../db/record';
 import type { AppDeps } from './app';
@@ -68,7 +69,7 @@ export interface OpenedSummary {
 }
 
 export interface IdempotencyClaim {
-  /** Whose key it is: an API key's fingerprint, or the raise form. Keys never clash across callers. */
+  /** Whose key it is: the API client's id, or the raise form. Keys never clash across callers. */
   caller: string;
   key: string;
   /** Hash of the canonical request body: the same key with another body is refused. */
@@ -77,6 +78,8 @@ export interface IdempotencyClaim {
 
 export interface OpenOptions {
   idempotency?: IdempotencyClaim;
+  /** The API client opening it: named on the opening event, and the only intake key that may end it. */
+  openedBy?: ActingClient;
   /** Where references come from; tests make them clash. */
   nextReference?: () => string;
 }
@@ -134,9 +137,9 @@ export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueu
           }
         }
         await tx.query(
-          `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at, workflow_input)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [reference, pack.id, pack.policy.version, body.category, withPhone(raiser, body.raiser), withPhone(other, body.other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString(), JSON.stringify(input)],
+          `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at, workflow_input, opened_by_client)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [reference, pack.id, pack.policy.version, body.category, withPhone(raiser, body.raiser), withPhone(other, body.other), body.childReference, body.description, JSON.stringify(body.flags), now.toISOString(), JSON.stringify(input), options.openedBy?.id ?? null],
         );
         await appendEvent(tx, {
           reference,
@@ -144,7 +147,15 @@ export async function openCase(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueu
           type: 'opened',
           at: now.toISOString(),
           actor: 'raiser.worker.0',
-          detail: { partnership: pack.id, policyVersion: pack.policy.version, category: body.category, flags: body.flags, caseStatus: body.caseStatus, startAtStage: body.startAtStage },
+          detail: {
+            partnership: pack.id,
+            policyVersion: pack.policy.version,
+            category: body.category,
+            flags: body.flags,
+            caseStatus: body.caseStatus,
+            startAtStage: body.startAtStage,
+            ...(options.openedBy ? { openedBy: options.openedBy } : {}),
+          },
         });
         if (claim) {
           await tx.query('UPDATE idempotency_keys SET reference = $3, response = $4 WHERE caller = $1 AND key = $2', [claim.caller, claim.key, reference, JSON.stringify(summary)]);

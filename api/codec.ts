@@ -1,16 +1,14 @@
 /**
  * The codec endpoint (Temporal's remote codec protocol), so authorised staff can read encrypted
- * payloads in the Temporal Web UI or CLI. The Web UI calls it from the browser with the staff
- * session's cookie (`includeCredentials`); only the UI's origin gets the CORS headers that let it.
- * Who may decode is `mayDecodePayloads`: a signed-in person with the operations or a partnership
- * admin role. Until API client keys replace it, the shared staff key still works, for the CLI:
- * `temporal workflow show --codec-endpoint <url>/codec --codec-auth "Bearer <API key>"`.
+ * payloads in the Temporal Web UI. The Web UI calls it from the browser with the staff session's
+ * cookie (`includeCredentials`); only the UI's origin gets the CORS headers that let it. Who may
+ * decode is `mayDecodePayloads`: a signed-in person with the operations or a partnership admin
+ * role. API client keys never decode: a payload does not say whose it is.
  */
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { AppDeps } from './app';
-import { hasStaffKey } from './access';
 import { logAccess } from './accessLog';
 import { principalOf, type Principal } from './identity/principal';
 import { sendProblem, sendValidationProblem, zodProblems } from './problem';
@@ -23,21 +21,17 @@ export function mayDecodePayloads(principal: Principal | undefined): boolean {
   return principal?.kind === 'person' && principal.roles.some((r) => r.role === 'operations' || r.role === 'partnershipAdmin');
 }
 
-/** The codec's access decision: the principal by `mayDecodePayloads`, else (for now) the staff key. */
-export function codecAccess(deps: Pick<AppDeps, 'apiKeys'>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+/** The codec's access decision: a signed-in person, by `mayDecodePayloads`. */
+export function codecAccess(): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
     const principal = principalOf(res);
     if (principal) {
       if (mayDecodePayloads(principal)) return next();
       logAccess({ access: 'refused', reason: 'notStaff', actor: principal, resource: 'codec' });
       return sendProblem(res, 403, 'Not allowed to read payloads', 'Decoded payloads are for operations staff and partnership admins.');
     }
-    // TODO(keys): the shared staff key, until API client keys replace it (then decided above).
-    if (hasStaffKey(deps, req)) return next();
-    const presented = Boolean(req.get('authorization'));
-    logAccess({ access: 'refused', reason: presented ? 'unknownKey' : 'noCredentials', actor: presented ? { kind: 'apiKey' } : { kind: 'anonymous' }, resource: 'codec' });
-    res.set('WWW-Authenticate', 'Bearer');
-    sendProblem(res, 401, 'Sign in to read payloads', 'Sign in as operations staff or a partnership admin (or send an API key as Authorization: Bearer <key>).');
+    logAccess({ access: 'refused', reason: 'noCredentials', actor: { kind: 'anonymous' }, resource: 'codec' });
+    sendProblem(res, 401, 'Sign in to read payloads', 'Sign in as operations staff or a partnership admin, then use the Temporal Web UI.');
   };
 }
 
@@ -84,7 +78,7 @@ export function codecRouter(deps: AppDeps & { codec: PayloadCodec; uiOrigin?: st
     }
     next();
   });
-  router.use('/codec', codecAccess(deps));
+  router.use('/codec', codecAccess());
   const handle = (direction: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const body = payloadsSchema.safeParse(req.body);
     if (!body.success) return sendValidationProblem(res, zodProblems(body.error));

@@ -37,8 +37,6 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Origin of the Temporal UI allowed to call the codec endpoint from a browser. */
   uiOrigin?: string;
-  /** Keys that staff and agency systems present to use the JSON API and the dashboards. */
-  apiKeys: string[];
   /** `trust proxy` for express: a hop count or a list of addresses (TRUST_PROXY). */
   trustProxy?: number | string;
   /** Sends sign-in codes. */

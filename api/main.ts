@@ -1,5 +1,5 @@
 /** The API process on its own, as docker-compose runs it (`node --import tsx api/main.ts`). */
-import { ConfigError, readSettings } from '../shared/config';
+import { ConfigError, readSettings, retiredSettings } from '../shared/config';
 import { composeSystem } from '../system/root';
 import { createApp } from './app';
 import { startReconciler } from './reconciler';
@@ -10,6 +10,7 @@ const log = (line: string) => console.log(`[api] ${line}`);
 async function run() {
   const stopping = stopSignal(log);
   const settings = readSettings();
+  for (const line of retiredSettings()) log(line);
   if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL || !settings.SMTP_URL) {
     throw new ConfigError('The API on its own needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL (it sends sign-in codes); `npm start` runs everything embedded.');
   }

@@ -1,6 +1,6 @@
 /** The case's events as sentences for the case page and the child's file, one per event type. */
 import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
-import type { EscalationReason, Party, StoredCaseEvent } from '../shared/events';
+import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../shared/events';
 
 export type EventRecord = StoredCaseEvent;
 
@@ -12,13 +12,20 @@ export interface TimelineEntry {
 
 const roles = (list: Pick<Party, 'role'>[] | undefined) => [...new Set((list ?? []).map((p) => roleLabel(p.role)))].join(', ');
 const ENDED_BY: Record<string, string> = { raiser: 'the practitioner who raised it', partnershipAdmin: 'a partnership admin', operator: 'an operator' };
+/** An API client by its name and public id (older events have none). */
+const client = (c: ActingClient | undefined) => (c?.id ? `the agency system \u201c${c.name}\u201d (API client ${c.id})` : undefined);
+const endedBy = (d: { by: string; endedBy?: ActingClient }) => `By ${client(d.endedBy) ?? ENDED_BY[d.by] ?? d.by}.`;
 
 export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string): TimelineEntry {
   const stage = e.stage ? `stage ${e.stage}: ${stageName(e.stage)}` : '';
   const entry = (title: string, ...lines: (string | number | false | undefined | null)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
   switch (e.type) {
     case 'opened':
-      return entry('Disagreement raised', e.detail.flags?.immediateHarm && 'The child was thought to be at risk of immediate harm.');
+      return entry(
+        'Disagreement raised',
+        e.detail.openedBy && `Through ${client(e.detail.openedBy)}.`,
+        e.detail.flags?.immediateHarm && 'The child was thought to be at risk of immediate harm.',
+      );
     case 'immediateHarmAlerted':
       return entry('Immediate harm alert sent', `Told: ${roles(e.detail.alerted)}.`);
     case 'stageEntered':
@@ -84,9 +91,9 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     case 'linkOpened':
       return entry(`Link opened for ${stage}`, `By the ${roleLabel((e.actor ?? 'unknown.unknown').split('.')[1] ?? 'unknown')} it was sent to.`);
     case 'withdrawn':
-      return entry('Case withdrawn', `By ${ENDED_BY[e.detail.by] ?? e.detail.by}.`, `Reason: ${e.detail.reason}`);
+      return entry('Case withdrawn', endedBy(e.detail), `Reason: ${e.detail.reason}`);
     case 'closedByAdmin':
-      return entry('Case closed', `By ${ENDED_BY[e.detail.by] ?? e.detail.by}.`, `Reason: ${e.detail.reason}`);
+      return entry('Case closed', endedBy(e.detail), `Reason: ${e.detail.reason}`);
     case 'closedUnresolved':
       return entry('Closed unresolved', `The final stage's time ran out, reminder included, with no decision recorded.`);
     case 'referred':

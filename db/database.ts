@@ -2,7 +2,7 @@
  * One small interface over the two PostgreSQLs we run on: a server through `pg` (DATABASE_URL) or
  * PGlite embedded under the data folder. Both speak the same SQL; callers never know which.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Pool, type PoolClient } from 'pg';
 import type { PGlite as PGliteType, Transaction } from '@electric-sql/pglite';
 
@@ -84,11 +84,75 @@ function openPostgres(url: string, connectTimeoutMs: number): Database {
   };
 }
 
+/** Another process has the embedded database open. */
+export class DatabaseInUseError extends Error {
+  constructor(dir: string, pid: number, lockFile: string) {
+    super(
+      `The embedded database in ${dir} is in use by another process (pid ${pid}), probably npm start. ` +
+        `PGlite takes one process at a time: stop that process first, then try again. (If no such process is running, delete ${lockFile}.)`,
+    );
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: two processes with the same folder open would corrupt it (the
+ * API running while \`npm run api-keys\` or \`record:verify\` opens it, say). A lock file beside the
+ * folder holds the opener's pid; a second opener is refused while that process lives, and a lock
+ * left by a process that died is taken over. Returns the release.
+ */
+function lockPgliteDir(dir: string): () => void {
+  const lockFile = `${dir.replace(/[/\\]+$/, '')}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) unlinkSync(lockFile);
+        } catch {
+          // Gone already.
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lockFile, 'utf8').trim());
+      } catch {
+        // Released between our attempt and this read: try again.
+      }
+      // Our own pid is a lock left by an earlier life of a restarted container's PID 1, not a live holder.
+      if (holder > 0 && holder !== process.pid && isRunning(holder)) throw new DatabaseInUseError(dir, holder, lockFile);
+      try {
+        unlinkSync(lockFile);
+      } catch {
+        // Someone else took it over first; the next attempt finds out who.
+      }
+    }
+  }
+}
+
 /** `dir` null means in memory (tests); otherwise the data folder survives restarts. */
 async function openPglite(dir: string | null): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dir) mkdirSync(dir, { recursive: true });
-  const pg: PGliteType = await PGlite.create(dir ?? undefined);
+  const release = dir ? lockPgliteDir(dir) : () => {};
+  let pg: PGliteType;
+  try {
+    pg = await PGlite.create(dir ?? undefined);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const wrap = (target: PGliteType | Transaction): Queryable => ({
     query: async (sql, params) => {
       const result = await target.query(sql, params as unknown[]);
@@ -102,6 +166,12 @@ async function openPglite(dir: string | null): Promise<Database> {
     kind: 'pglite',
     ...wrap(pg),
     transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
   };
 }

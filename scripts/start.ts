@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { listApiClients } from '../api/apiClients';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
-import { publicUrlOf, readSettings } from '../shared/config';
+import { publicUrlOf, readSettings, retiredSettings } from '../shared/config';
 import { composeSystem, type System } from '../system/root';
 import { createWorker } from '../worker/createWorker';
 import { startDevServer, type DevServer } from './devServer';
@@ -21,6 +22,8 @@ const log = (line: string) => console.log(`[start] ${line}`);
 
 async function run() {
   const settings = readSettings();
+  for (const line of retiredSettings()) log(line);
+  for (const line of retiredSettings()) log(line);
   // We own shutdown: Ctrl-C reaches every process in the group, so the first signal starts an
   // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
@@ -83,11 +86,17 @@ async function run() {
       { afterSeconds: settings.RECONCILE_AFTER_SECONDS, intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000, log },
     );
 
+    // Keys are never shown here: each is printed once, by the command that creates it.
+    const activeClients = (await listApiClients(db)).filter((c) => !c.revokedAt).length;
     banner([
       ['Service', `${publicUrl}/`],
       ['Raise a disagreement', `${publicUrl}/raise`],
       ['Sign in', `${publicUrl}/sign-in  (${settings.OIDC_ISSUER ? `staff through ${settings.OIDC_ISSUER}` : 'development identity provider: choose anyone in the directories'}, or a code by email)`],
-      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer <an API client key>)`],
+      ['JSON API', `${publicUrl}/api/disagreements  (Authorization: Bearer <key>; ${activeClients} API client(s) with a key)`],
+      [
+        'API keys',
+        `npm run api-keys -- create --partnership <id> --scope intake|read --name "<what uses it>"${settings.DATABASE_URL ? '' : ' (stop this first: PGlite takes one process at a time)'}`,
+      ],
       ['Emails sent', catcher ? `${publicUrl}/mail  (SMTP on ${catcher.url})` : `sent through ${redact(smtpUrl)}`],
       ['Temporal', devServer ? `${address}, Web UI ${devServer.uiUrl} (read-only, decodes through ${publicUrl}/codec)` : address],
       ['Database', settings.DATABASE_URL ? redact(settings.DATABASE_URL) : `PGlite in ${join(settings.DATA_DIR, 'pglite')}`],

@@ -37,8 +37,6 @@ export const settingsSchema = z.object({
   LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   /** Base64 of 32 random bytes: encrypts workflow payloads in Temporal. */
   PAYLOAD_KEY: optionalString,
-  /** Comma-separated keys for the JSON API and the dashboards (32+ characters each). */
-  API_KEYS: optionalString,
   /** Staff sign-in: the partnership's OpenID Connect provider. Unset: the embedded development provider (never in a deployment). */
   OIDC_ISSUER: optionalString.pipe(z.url('must be the issuer URL, like https://login.microsoftonline.com/<tenant>/v2.0').optional()),
   OIDC_CLIENT_ID: optionalString,
@@ -93,14 +91,14 @@ export function linkSecretOf(s: Settings): string {
   return generatedSecret(s, 'link-secret', 'LINK_SECRET must be set (32 or more characters) when running against real services');
 }
 
-/** API keys: given, or for embedded runs one generated into the data folder (and shown at start). */
-export function apiKeysOf(s: Settings): string[] {
-  if (s.API_KEYS) {
-    const keys = s.API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
-    if (keys.some((k) => k.length < 32)) throw new ConfigError('API_KEYS: each key must be at least 32 characters');
-    return keys;
-  }
-  return [generatedSecret(s, 'api-key', 'API_KEYS must be set when running against real services')];
+/**
+ * Settings that are no longer read, with what replaced them: said at start so that a deployment
+ * still setting one learns why its old value does nothing.
+ */
+export function retiredSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.API_KEYS?.trim()
+    ? ['API_KEYS is no longer read: every agency system or tool now has a key of its own, scoped to one partnership (npm run api-keys -- create --partnership <id> --scope intake|read --name "<what uses it>").']
+    : [];
 }
 
 /** The secret that signs session cookies: given, or generated into the data folder for embedded runs. */

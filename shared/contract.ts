@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseStatusName, PolicyPack } from './policy/schema';
-import type { EscalationReason, Proforma, Recipient, StageSummary } from './events';
+import type { ActingClient, EscalationReason, Proforma, Recipient, StageSummary } from './events';
 
 export const TASK_QUEUE = 'lscp-disagreements';
 
@@ -131,6 +131,8 @@ export interface EndCaseRequest {
   actor: string;
   /** Why, in the person's own words (kept in PostgreSQL's record, shown on the case page). */
   reason: string;
+  /** The API client that asked, named on the record's ending event. */
+  endedBy?: ActingClient;
 }
 
 export interface CaseEnding {

@@ -145,6 +145,13 @@ export interface DeliveredTo extends Party {
 
 export type EndedByKind = 'raiser' | 'partnershipAdmin' | 'operator';
 
+/** An agency system that acted through the JSON API, as the record names it: its public id and name, never its key. */
+export interface ActingClient {
+  kind: 'apiClient';
+  id: string;
+  name: string;
+}
+
 /**
  * The record's events: one `detail` type per event type. The workflow writes them, the timeline,
  * the child's-file record and the dashboard read them. Old cases' events keep their shapes, so
@@ -152,7 +159,16 @@ export type EndedByKind = 'raiser' | 'partnershipAdmin' | 'operator';
  */
 export interface CaseEventDetails {
   /** Written by the API when the case is opened (seq 0). */
-  opened: { partnership: string; policyVersion: string; category: string; flags: CaseFlags; caseStatus?: CaseStatusName; startAtStage?: string };
+  opened: {
+    partnership: string;
+    policyVersion: string;
+    category: string;
+    flags: CaseFlags;
+    caseStatus?: CaseStatusName;
+    startAtStage?: string;
+    /** The API client that opened it; absent for the raise form and for cases opened before clients had keys of their own. */
+    openedBy?: ActingClient;
+  };
   immediateHarmAlerted: { alerted: Party[]; startsAtStage: number };
   stageEntered: { stageId: string; name: string; deadline: string; reason: EscalationReason; participants: Party[] };
   notified: {
@@ -182,9 +198,10 @@ export interface CaseEventDetails {
   reviewDateReached: { reviewDate: string; told: Party[] };
   /** Older cases only: link openings are now kept by the API in link_openings. */
   linkOpened: Record<string, never>;
-  withdrawn: { by: EndedByKind; reason: string };
-  /** Closed by a partnership admin (or by an operator cancelling the workflow). */
-  closedByAdmin: { by: EndedByKind; reason: string };
+  /** `endedBy` names the API client that ended it, when one did (newer cases only). */
+  withdrawn: { by: EndedByKind; reason: string; endedBy?: ActingClient };
+  /** Closed by a partnership admin (or by an operator cancelling the workflow, or an API client). */
+  closedByAdmin: { by: EndedByKind; reason: string; endedBy?: ActingClient };
   /** The final stage's time ran out, reminders included, and the pack closes the case unresolved. */
   closedUnresolved: { deadline: string };
   /** The final stage's time ran out and the pack refers the case on to these people. */

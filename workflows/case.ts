@@ -19,7 +19,7 @@ import {
   type RecordedDecision,
   type StageView,
 } from '../shared/contract';
-import type { EndedByKind, Recipient, StageSummary } from '../shared/events';
+import type { ActingClient, EndedByKind, Recipient, StageSummary } from '../shared/events';
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
 import { STAGE, STAGE_DEADLINE, FINAL_STAGE, STATUS } from '../shared/searchAttributes';
 import { resolveRecipients } from './activityProxies';
@@ -49,6 +49,8 @@ export interface EndingRequest {
   by: EndedByKind;
   actor: string;
   reason: string;
+  /** The API client that asked, for the record. */
+  endedBy?: ActingClient;
 }
 
 export class CaseContext {
@@ -205,7 +207,14 @@ export class CaseContext {
 
     const ender = (how: 'withdraw' | 'close') => ({
       handler: async (request: EndCaseRequest): Promise<CaseEnding> => {
-        this.ending = { status: how === 'withdraw' ? 'withdrawn' : 'closed', by: request.by, actor: request.actor.trim(), reason: request.reason.trim() };
+        this.ending = {
+          status: how === 'withdraw' ? 'withdrawn' : 'closed',
+          by: request.by,
+          actor: request.actor.trim(),
+          reason: request.reason.trim(),
+          // Only the three fields the record names, whatever else a caller sent.
+          ...(request.endedBy ? { endedBy: { kind: 'apiClient' as const, id: String(request.endedBy.id), name: String(request.endedBy.name) } } : {}),
+        };
         this.policyScope.cancel();
         this.dutyScope.cancel();
         // Answer once the ending is on the record; the emails about it follow.

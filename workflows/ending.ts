@@ -15,7 +15,7 @@ import type { ReviewReminderInput } from './reviewReminder';
 export async function endEarly(c: CaseContext, ending: EndingRequest): Promise<void> {
   const view = c.current?.view;
   c.setStatus(ending.status);
-  const detail = { by: ending.by, reason: ending.reason };
+  const detail = { by: ending.by, reason: ending.reason, ...(ending.endedBy ? { endedBy: ending.endedBy } : {}) };
   const written =
     ending.status === 'withdrawn'
       ? c.record({ type: 'withdrawn', stage: view?.number, actor: ending.actor, detail, caseUpdate: { status: 'withdrawn', stageDeadline: null } })

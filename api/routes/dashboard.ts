@@ -4,6 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app';
+import { apiRule } from '../apiClients';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { dashboardFilterSchema, monthlyChartSvg, partnershipStats, statsToCsv, type DashboardFilter } from '../dashboard';
 import { sendProblem, sendValidationProblem, zodProblems, type FieldProblem } from '../problem';
@@ -41,13 +42,15 @@ export function dashboardRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options:
     sendValidationProblem(res, checked.problems);
   }
 
-  router.get('/api/partnerships/:id/stats', async (req, res) => {
+  const readOwnPartnership = apiRule(deps, { scope: 'read', partnership: 'param' });
+
+  router.get('/api/partnerships/:id/stats', readOwnPartnership, async (req, res) => {
     const checked = check(req);
     if (!checked.ok) return refuse(checked, req, res);
     res.json(await stats(checked.pack, checked.filter, now()));
   });
 
-  router.get('/api/partnerships/:id/stats.csv', async (req, res) => {
+  router.get('/api/partnerships/:id/stats.csv', readOwnPartnership, async (req, res) => {
     const checked = check(req);
     if (!checked.ok) return refuse(checked, req, res);
     const at = now();

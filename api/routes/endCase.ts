@@ -1,7 +1,7 @@
 /**
- * Ending a case other than by a decision: staff withdraw or close it through the JSON API; the
- * raiser withdraws it from a page reached through their own view link. Both become Temporal
- * Updates, whose validator refuses a case that has already ended.
+ * Ending a case other than by a decision: the intake key that opened a case withdraws or closes it
+ * through the JSON API; the raiser withdraws it from a page reached through their own view link.
+ * Both become Temporal Updates, whose validator refuses a case that has already ended.
  */
 import { Router, type Request, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { Refusal, closeCase, withdrawCase, type CaseEnding, type EndCaseRequest } from '../../shared/contract';
 import type { AppDeps } from '../app';
 import { viewerOf } from '../identity/access';
+import { actingClient, apiRule, caseIsClients, clientOf } from '../apiClients';
 import { ensureStarted } from '../caseStart';
 import { RAISER, readCase } from '../cases';
 import { formProtection } from '../csrf';
@@ -74,15 +75,18 @@ async function endCase(deps: AppDeps, reference: string, ending: Ending, request
 export function endCaseRouter(deps: AppDeps): Router {
   const router = Router();
 
-  // Staff, through the JSON API (staffOnly guards /api). Identity comes later: the actor names the
-  // kind of client, never a person.
+  // The agency system that opened the case, through the JSON API with its intake key. It acts with
+  // the partnership's authority (the workflow lets only an admin close); the record names the client.
   for (const ending of ['withdraw', 'close'] as const) {
-    router.post(`/api/disagreements/:reference/${ending}`, async (req, res) => {
+    router.post(`/api/disagreements/:reference/${ending}`, apiRule(deps, { scope: 'intake', partnership: 'openedCase' }), async (req, res) => {
       const reference = referenceSchema.safeParse(req.params.reference);
       const body = endCaseSchema.safeParse(req.body ?? {});
       const problems: FieldProblem[] = [...(reference.success ? [] : [{ path: 'reference', message: 'is not a case reference' }]), ...(body.success ? [] : zodProblems(body.error))];
       if (!reference.success || !body.success) return sendValidationProblem(res, problems);
-      const result = await endCase(deps, reference.data, ending, { by: 'partnershipAdmin', actor: 'api-key', reason: body.data.reason });
+      const client = clientOf(res);
+      // Another client's case, another partnership's, or none at all: the same answer.
+      if (!(await caseIsClients(deps.db, client, reference.data))) return sendProblem(res, 404, 'No such case', `There is no case ${reference.data}`);
+      const result = await endCase(deps, reference.data, ending, { by: 'partnershipAdmin', actor: client.clientId, reason: body.data.reason, endedBy: actingClient(client) });
       if (result.ok) return res.json(result.ending);
       if (result.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       sendProblem(res, result.status, result.title, result.detail);

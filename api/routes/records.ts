@@ -5,13 +5,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app';
 import { recordReadOf, type ReadVia, type ReadWhat } from '../audit';
+import { apiRule } from '../apiClients';
 import { sendProblem, sendValidationProblem } from '../problem';
 import { referenceSchema } from '../schemas';
 import { loadCaseRecord, type CaseRecord } from '../../records/caseRecord';
 import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
 import { buildProforma } from '../../records/proforma';
 
-export function recordsRouter(deps: AppDeps): Router {
+export function recordsRouter(deps: Pick<AppDeps, 'db' | 'policies'>): Router {
   const router = Router();
 
   /** The record, or undefined for a malformed or unknown reference (pages do not tell them apart). */
@@ -55,8 +56,8 @@ export function recordsRouter(deps: AppDeps): Router {
     sendPdf(res, pdf, `${record.reference}-record.pdf`);
   });
 
-  router.get('/api/disagreements/:reference/record.pdf', async (req, res) => {
-    const record = await apiRecordFor(req.params.reference, res);
+  router.get('/api/disagreements/:reference/record.pdf', apiRule(deps, { scope: 'read', partnership: 'case' }), async (req, res) => {
+    const record = await apiRecordFor(String(req.params.reference), res);
     if (!record) return;
     const pdf = await renderRecordPdf(record);
     await recordRead(req, res, record, 'record.pdf', 'api');
@@ -83,8 +84,8 @@ export function recordsRouter(deps: AppDeps): Router {
     sendPdf(res, pdf, `${record.reference}-proforma.pdf`);
   });
 
-  router.get('/api/disagreements/:reference/proforma', async (req, res) => {
-    const record = await apiRecordFor(req.params.reference, res);
+  router.get('/api/disagreements/:reference/proforma', apiRule(deps, { scope: 'read', partnership: 'case' }), async (req, res) => {
+    const record = await apiRecordFor(String(req.params.reference), res);
     if (!record) return;
     const proforma = buildProforma(record);
     await recordRead(req, res, record, 'proforma.json', 'api');

@@ -7,15 +7,17 @@
  * A crashed worker, API or Temporal is noted and started again, as a container restart policy
  * would, so one scenario's crash is counted once and does not spill into the next.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Pool } from 'pg';
 import type { Database } from '../../db/database';
 import { locateTemporalCli } from '../temporal-cli';
-import { writeFaultPack } from './pack';
+import { PACK_ID, writeFaultPack } from './pack';
 import { ThrowawayPostgres } from './postgres';
 import { ManagedProcess, freePort, sleep, waitFor, waitForPort, waitForUrl, type ProcessSpec, type UnexpectedExit } from './processes';
 import { FaultySmtpServer } from './smtp';
@@ -56,7 +58,9 @@ export class Deployment {
     readonly client: Client,
     readonly connection: Connection,
     readonly pool: Pool,
-    readonly apiKey: string,
+    /** The fault pack's intake key (opens cases) and read key (reads them). */
+    readonly intakeKey: string,
+    readonly readKey: string,
     readonly system: SystemParts,
   ) {}
 
@@ -91,7 +95,6 @@ export class Deployment {
     const cli = locateTemporalCli(log);
     if (cli.executable.type !== 'existing-path') throw new Error('The fault harness needs the Temporal CLI on this machine (npm run temporal:cli)');
 
-    const apiKey = randomBytes(24).toString('base64url');
     const [pg, smtp, temporalPort, apiPort] = await Promise.all([ThrowawayPostgres.create(), FaultySmtpServer.start(), freePort(), freePort()]);
     log(`PostgreSQL ${pg.url} (data in ${pg.dir}); SMTP ${smtp.url}`);
 
@@ -129,7 +132,6 @@ export class Deployment {
       LINK_SECRET: randomBytes(32).toString('base64url'),
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       PAYLOAD_KEY: randomBytes(32).toString('base64'),
-      API_KEYS: apiKey,
       PORT: String(apiPort),
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       POLICY_DIR: writeFaultPack(join(runDir, 'policies'), options.stage1),
@@ -151,10 +153,13 @@ export class Deployment {
       (name) => new ManagedProcess(node(name, 'worker/main.ts', (proc) => waitForPoller(client, system.taskQueue, proc, 170_000)), logDir),
     );
     const api = new ManagedProcess(node('api', 'api/main.ts', () => waitForUrl(`${env.PUBLIC_URL}/health`, 170_000).then(() => {})), logDir);
+    // The clients' keys, made as an operator makes them, by the system's own command (which
+    // migrates the schema first); before the API starts, so its first request can use them.
+    const keys = await createClientKeys(env, log);
     const pool = new Pool({ connectionString: pg.url, max: 4 });
     // The harness's own reads must survive the PostgreSQL restart it causes.
     pool.on('error', () => {});
-    const deployment = new Deployment(options, pg, smtp, temporalServer, workers, api, apiPort, temporalPort, client, connection, pool, apiKey, system);
+    const deployment = new Deployment(options, pg, smtp, temporalServer, workers, api, apiPort, temporalPort, client, connection, pool, keys.intake, keys.read, system);
     // The API migrates the schema before it listens; the workers wait for it rather than race it.
     await api.start();
     log(`API on ${deployment.baseUrl} (pid ${api.pid})`);
@@ -230,6 +235,34 @@ export class Deployment {
 }
 
 /** The frontend answers and the default namespace exists. */
+/**
+ * An intake and a read key for the fault pack, through the system's `scripts/api-keys.ts`. A system
+ * from before clients had keys of their own (FAULTS_SYSTEM_DIR at an older checkout) takes one
+ * shared key in API_KEYS instead, set in `env` for its processes.
+ */
+async function createClientKeys(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<{ intake: string; read: string }> {
+  const cli = join(SYSTEM_DIR, 'scripts', 'api-keys.ts');
+  if (!existsSync(cli)) {
+    const shared = randomBytes(24).toString('base64url');
+    env.API_KEYS = shared;
+    log('the system has no scripts/api-keys.ts: one shared key in API_KEYS');
+    return { intake: shared, read: shared };
+  }
+  const create = async (scope: 'intake' | 'read') => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'create', '--partnership', PACK_ID, '--scope', scope, '--name', `Fault harness (${scope})`], {
+      cwd: SYSTEM_DIR,
+      env,
+    });
+    const key = /^lscp_\S+$/m.exec(stdout)?.[0];
+    if (!key) throw new Error(`npm run api-keys printed no key for the ${scope} client:\n${stdout}`);
+    return key;
+  };
+  const intake = await create('intake');
+  const read = await create('read');
+  log('API clients: an intake and a read key for the fault pack');
+  return { intake, read };
+}
+
 async function waitForTemporal(address: string, timeoutMs: number): Promise<void> {
   const [host, port] = address.split(':');
   await waitForPort(Number(port), timeoutMs, host);

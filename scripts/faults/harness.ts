@@ -174,7 +174,7 @@ export class ScenarioRun {
     const answer = await waitFor(
       `a 201 for ${label}`,
       async () => {
-        const a = await postCase(this.dep.baseUrl, this.dep.apiKey, body, { idempotencyKey: key });
+        const a = await postCase(this.dep.baseUrl, this.dep.intakeKey, body, { idempotencyKey: key });
         return a.status === 201 ? a : undefined;
       },
       this.d.stepTimeoutMs,

@@ -53,7 +53,7 @@ const temporalKill: Scenario = {
     const started = Date.now();
     // An agency system opens a case during the outage and resends (same key) until it gets a 201.
     const third = r.intend('case 3, opened during the outage');
-    const resending = postUntilCreated(r.dep.baseUrl, r.dep.apiKey, newCaseBody(r.tag, `${r.tag}-outage`), randomUUID(), {
+    const resending = postUntilCreated(r.dep.baseUrl, r.dep.intakeKey, newCaseBody(r.tag, `${r.tag}-outage`), randomUUID(), {
       firstTimeoutMs: 5_000,
       maxTimeoutMs: 30_000,
       pauseMs: 1_000,
@@ -133,7 +133,7 @@ const postgresRestart: Scenario = {
     );
     // And the API's pool: a few concurrent reads leave several idle connections in it.
     await Promise.all(
-      cases.flatMap((c) => [1, 2, 3].map(() => fetch(`${r.dep.baseUrl}/api/disagreements/${c.reference}`, { headers: { authorization: `Bearer ${r.dep.apiKey}` } }).then((res) => res.arrayBuffer()))),
+      cases.flatMap((c) => [1, 2, 3].map(() => fetch(`${r.dep.baseUrl}/api/disagreements/${c.reference}`, { headers: { authorization: `Bearer ${r.dep.readKey}` } }).then((res) => res.arrayBuffer()))),
     );
     await r.dep.pg.restart(r.d.postgresDownMs);
     r.inject(`PostgreSQL fast shutdown (every session terminated, 57P01), started again after ${r.d.postgresDownMs / 1000} s`);
@@ -175,7 +175,7 @@ const apiRestartResend = (rounds: { full: ResendRound[]; quick: ResendRound[] })
       let sent!: () => void;
       const firstSent = new Promise<void>((resolve) => (sent = resolve));
       // An agency system with a short timeout that backs off: 250 ms, then 500 ms, ... up to 8 s.
-      const resending = postUntilCreated(r.dep.baseUrl, r.dep.apiKey, body, key, {
+      const resending = postUntilCreated(r.dep.baseUrl, r.dep.intakeKey, body, key, {
         firstTimeoutMs: 250,
         maxTimeoutMs: 8_000,
         pauseMs: 200,

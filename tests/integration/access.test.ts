@@ -1,5 +1,5 @@
 /** The JSON API needs a key; the codec endpoint decodes for staff only. Pages and sign-in: signIn.test.ts. */
-import { API_KEY, codec, newCase, useSystem } from '../support/system';
+import { bearer, codec, newCase, useSystem } from '../support/system';
 
 describe('who may read what', () => {
   const ctx = useSystem('pglite');
@@ -15,9 +15,11 @@ describe('who may read what', () => {
     const wrongKey = await fetch(`${system.baseUrl}/api/partnerships/bromley/stats`, { headers: { authorization: 'Bearer not-the-key' } });
     expect(wrongKey.status).toBe(401);
 
-    // The dashboard page is for signed-in partnership admins (tests/integration/signIn.test.ts): a key does not open it.
-    const dashboard = await fetch(`${system.baseUrl}/partnerships/bromley/dashboard`, { headers: { authorization: `Bearer ${API_KEY}` }, redirect: 'manual' });
-    expect(dashboard.status).toBe(303);
+    // The dashboard page is for signed-in partnership admins (tests/integration/signIn.test.ts): no key opens it.
+    for (const key of [await system.keys.read('bromley'), await system.keys.intake('bromley')]) {
+      const dashboard = await fetch(`${system.baseUrl}/partnerships/bromley/dashboard`, { headers: bearer(key), redirect: 'manual' });
+      expect(dashboard.status).toBe(303);
+    }
   });
 
   it('decodes encrypted payloads at the codec endpoint for staff only', async () => {
@@ -28,7 +30,12 @@ describe('who may read what', () => {
     });
     const anonymous = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(anonymous.status).toBe(401);
-    const decoded = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'x-namespace': 'default' }, body });
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    const intake = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(await system.keys.intake('bromley')) }, body });
+    expect(intake.status).toBe(403);
+    expect(await intake.text()).not.toContain('ann@example.org');
+    // For now any read key; it is to become an operations staff session.
+    const decoded = await fetch(`${system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(await system.keys.read('bromley')), 'x-namespace': 'default' }, body });
     expect(decoded.status).toBe(200);
     const [payload] = ((await decoded.json()) as { payloads: { data: string; metadata: { encoding: string } }[] }).payloads;
     expect(Buffer.from(payload.data, 'base64').toString()).toBe('{"email":"ann@example.org"}');

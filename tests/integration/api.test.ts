@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { databaseKinds } from '../support/databases';
-import { API_KEY, appDepsFor, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
+import { appDepsFor, bearer, newCase, startSuite, startSystem, type Running, type Suite } from '../support/system';
 
 describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => {
   let suite: Suite;
@@ -64,7 +64,7 @@ describe.each(databaseKinds)('opening a disagreement over HTTP (%s)', (kind) => 
       const before = await caseCount();
       const res = await fetch(`http://127.0.0.1:${port}/api/disagreements`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        headers: { 'content-type': 'application/json', ...bearer(await suite.keys.intake('bromley')) },
         body: JSON.stringify(newCase()),
       });
       expect(res.status).toBe(503);

@@ -11,9 +11,11 @@ import type { Database } from '../../db/database';
 import { appendEvent } from '../../db/record';
 import { dashboardFilterSchema, monthlyChartSvg, partnershipStats, statsToCsv, type DashboardFilter, type PartnershipStats } from '../../api/dashboard';
 import { dashboardRouter } from '../../api/routes/dashboard';
+import { apiClientAuth, createApiClient } from '../../api/apiClients';
 import { roleLabel } from '../../mail/render';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import { databaseKinds, freshDatabase } from '../support/databases';
+import { bearer } from '../support/system';
 
 /** "Now" for every test: a Friday in March 2026, still GMT, so UTC and London agree on days. */
 const NOW = new Date('2026-03-20T12:00:00Z');
@@ -512,7 +514,8 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
   describe('dashboardRouter', () => {
     let server: Server;
     let base: string;
-    const get = (path: string) => fetch(`${base}${path}`);
+    let readKey = '';
+    const get = (path: string) => fetch(`${base}${path}`, { headers: bearer(readKey) });
 
     beforeAll(async () => {
       // The app's view setup, in brief: our views, GOV.UK Frontend's, and the helpers they use.
@@ -523,7 +526,10 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
       views.addFilter('dateTime', (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)));
       app.set('view engine', 'njk');
       app.use(express.json());
+      // The API's numbers need a read key of the partnership, as api/app.ts mounts it.
+      app.use('/api', apiClientAuth({ db }));
       app.use(dashboardRouter({ db, policies: loadPolicyRegistry() }, { now: () => NOW }));
+      readKey = (await createApiClient(db, { partnership: 'bromley', scope: 'read', name: 'Bromley dashboard test' })).key;
       server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -9,16 +9,22 @@ import { randomUUID } from 'node:crypto';
 import { Client, type Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { connectTemporalForRequests } from '../../api/availability';
+import { actingClient, verifyApiKey } from '../../api/apiClients';
 import { openCase, validateNewCase } from '../../api/cases';
 import type { Database } from '../../db/database';
-import { API_KEY, newCase, useSystem, waitForEvent, type Running } from '../support/system';
+import { bearer, newCase, useSystem, waitForEvent, type Running } from '../support/system';
 import { closedPort, eventually } from '../support/waits';
 import { csrfIn, type Page } from '../support/visitor';
 import { lastEndRequest } from '../fixtures/endingsWorkflow';
 
 
-const endRequest = (system: Running, reference: string, ending: 'withdraw' | 'close', body: unknown, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) =>
-  fetch(`${system.baseUrl}/api/disagreements/${reference}/${ending}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** Sent with the intake key that opens the tests' Bromley cases, unless other headers are given. */
+const endRequest = async (system: Running, reference: string, ending: 'withdraw' | 'close', body: unknown, headers?: Record<string, string>) =>
+  fetch(`${system.baseUrl}/api/disagreements/${reference}/${ending}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(headers ?? bearer(await system.keys.intake('bromley'))) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 let suiteDb: Database | undefined;
 
@@ -46,6 +52,9 @@ describe('withdrawing and closing a case', () => {
   beforeAll(() => {
     suiteDb = ctx.suite.db;
   });
+
+  /** The client behind the standing Bromley intake key, as the record names it. */
+  const intakeClient = async () => actingClient((await verifyApiKey(ctx.suite.db, await ctx.suite.keys.intake('bromley')))!);
 
   async function openOne() {
     const opened = await ctx.system.postJson('/api/disagreements', newCase());
@@ -156,20 +165,27 @@ describe('withdrawing and closing a case', () => {
       const checked = validateNewCase(ctx.suite, newCase());
       if (!checked.ok) throw new Error('the test case is not valid');
       const broken = new Client({ connection: standIn.unreachable, dataConverter: ctx.suite.dataConverter });
-      const opened = await openCase({ db: ctx.suite.db, temporal: broken }, checked.body, checked.pack);
+      // Opened by the standing intake client, the only key that may end it.
+      const opened = await openCase({ db: ctx.suite.db, temporal: broken }, checked.body, checked.pack, { openedBy: await intakeClient() });
       const reference = (opened as { reference: string }).reference;
       await ctx.suite.temporal.workflow.start('endingsStandIn', { taskQueue: standIn.taskQueue, workflowId: reference, args: refusal ? [refusal] : [] });
       return reference;
     }
 
-    it('answers 200 with the ending when the workflow accepts it, with the reason trimmed and a non-personal actor', async () => {
+    it('answers 200 with the ending when the workflow accepts it, with the reason trimmed and the client as the actor', async () => {
       const { system, suite } = ctx;
+      const client = await intakeClient();
       for (const [ending, status] of [['withdraw', 'withdrawn'], ['close', 'closed']] as const) {
         const reference = await caseWithStandIn();
         const res = await endRequest(system, reference, ending, { reason: '  Raised in error.  ' });
         expect(res.status).toBe(200);
         expect(await res.json()).toEqual({ reference, status, at: expect.any(String), stage: 1 });
-        expect(await suite.temporal.workflow.getHandle(reference).query(lastEndRequest)).toEqual({ by: 'partnershipAdmin', actor: 'api-key', reason: 'Raised in error.' });
+        expect(await suite.temporal.workflow.getHandle(reference).query(lastEndRequest)).toEqual({
+          by: 'partnershipAdmin',
+          actor: client.id,
+          reason: 'Raised in error.',
+          endedBy: { kind: 'apiClient', id: client.id, name: client.name },
+        });
         // The case's lost start was found done (the stand-in holds its id), and marked.
         const { rows } = await suite.db.query<{ started: boolean }>('SELECT workflow_started_at IS NOT NULL AS started FROM cases WHERE reference = $1', [reference]);
         expect(rows).toEqual([{ started: true }]);

@@ -12,7 +12,7 @@ import { startCaseWorkflow } from '../../api/caseStart';
 import { reconcileOnce, startReconciler } from '../../api/reconciler';
 import type { DisagreementInput } from '../../shared/contract';
 import { databaseKinds } from '../support/databases';
-import { API_KEY, dataConverter, newCase, to, toWithSubject, useSystem, waitForEvent, type Running } from '../support/system';
+import { bearer, dataConverter, newCase, to, toWithSubject, useSystem, waitForEvent, type Running } from '../support/system';
 import { closedPort, eventually, settledHistoryLength } from '../support/waits';
 
 /** A case whose two practitioners have addresses of their own, so every email of this case (or of a duplicate) can be counted. */
@@ -25,10 +25,10 @@ function uniqueCase() {
   });
 }
 
-function post(system: Running, body: unknown, headers: Record<string, string> = {}) {
+async function post(system: Running, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${system.baseUrl}/api/disagreements`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, ...headers },
+    headers: { 'content-type': 'application/json', ...bearer(await system.keys.intake('bromley')), ...headers },
     body: JSON.stringify(body),
   });
 }

@@ -6,8 +6,8 @@
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { rm } from 'node:fs/promises';
-import { API_KEY } from '../support/system';
-import { apiEnv, ensureStopped, freePort, scratchDatabase, spawnNode, spawnProcess, type Spawned } from '../support/processes';
+import { bearer } from '../support/system';
+import { apiEnv, apiKeyIn, ensureStopped, freePort, scratchDatabase, spawnNode, spawnProcess, type Spawned } from '../support/processes';
 import { eventually } from '../support/waits';
 
 async function occupiedPort(): Promise<{ port: number; blocker: Server }> {
@@ -62,6 +62,7 @@ describe('starting and stopping the processes', () => {
     const port = await freePort();
     const database = await scratchDatabase(process.env.DATABASE_URL!);
     try {
+      const intake = await apiKeyIn(database.url, 'bromley', 'intake');
       spawned = spawnProcess('npm', ['run', '--silent', 'start:api'], apiEnv({ PORT: String(port), DATABASE_URL: database.url }));
       await spawned.waitForOutput(/listening on/);
 
@@ -73,7 +74,7 @@ describe('starting and stopping the processes', () => {
         port,
         method: 'POST',
         path: '/api/disagreements/BSCP-2026-ZZZZZZ/withdraw',
-        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+        headers: { ...bearer(intake), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
       });
       const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
         req.on('response', (res) => {

@@ -11,14 +11,15 @@ import { connectTemporalForRequests } from '../../api/availability';
 import { openCase, validateNewCase } from '../../api/cases';
 import { listen } from '../../api/server';
 import { createLinkSigner } from '../../shared/links';
-import { API_KEY, LINK_SECRET, appDepsFor, signedIn, dataConverter, newCase, startSuite, type Suite } from '../support/system';
-import { apiEnv, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
+import { LINK_SECRET, appDepsFor, basic, bearer, signedIn, dataConverter, newCase, startSuite, type Suite } from '../support/system';
+import { apiEnv, apiKeyIn, ensureStopped, freePort, spawnNode, throwawayCluster, type Spawned } from '../support/processes';
 import { closedPort, eventually } from '../support/waits';
 import { Visitor, csrfIn } from '../support/visitor';
 
 /** Fails a request that hangs (the old behaviour was about 20 s per request); not a timing assertion. */
 const NO_HANG = () => AbortSignal.timeout(15_000);
-const staff = { authorization: `Bearer ${API_KEY}` };
+/** The keys of each part's API: a read key (for the API and, as a browser's sign-in, the pages) and an intake key of Bromley. */
+const keys = { staff: {} as Record<string, string>, staffBrowser: {} as Record<string, string>, intake: {} as Record<string, string> };
 
 // Needs PostgreSQL's programs to run a cluster of its own; CI sets DATABASE_URL whenever they are installed.
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
@@ -31,6 +32,8 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
   beforeAll(async () => {
     cluster = await throwawayCluster();
+    const read = await apiKeyIn(cluster.url, 'bromley', 'read');
+    Object.assign(keys, { staff: bearer(read), staffBrowser: basic(read), intake: bearer(await apiKeyIn(cluster.url, 'bromley', 'intake')) });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     api = spawnNode('api/main.ts', apiEnv({ DATABASE_URL: cluster.url, PORT: String(port), DATABASE_CONNECT_TIMEOUT_MS: '2000' }));
@@ -46,7 +49,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
   it('survives, answers 503 with Retry-After while PostgreSQL is down, and 200 once it is back', async () => {
     // Fill the pool: concurrent requests each hold a connection, which then idles in the pool.
-    const warm = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff })));
+    const warm = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff })));
     expect(warm.map((r) => r.status)).toEqual(Array(10).fill(404));
 
     // Fast shutdown ends every pooled connection with 57P01 ("terminating connection due to administrator command").
@@ -63,13 +66,13 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await ready.json()).toEqual({ status: 'not ready', checks: { database: 'unavailable', temporal: 'ok' } });
 
-    const read = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff, signal: NO_HANG() });
+    const read = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff, signal: NO_HANG() });
     expect(read.status).toBe(503);
     expect(read.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(read.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await read.json()).toMatchObject({ status: 503, title: 'Service temporarily unavailable' });
 
-    const write = await fetch(`${base}/api/disagreements`, { method: 'POST', headers: { ...staff, 'content-type': 'application/json' }, body: JSON.stringify(newCase()), signal: NO_HANG() });
+    const write = await fetch(`${base}/api/disagreements`, { method: 'POST', headers: { ...keys.intake, 'content-type': 'application/json' }, body: JSON.stringify(newCase()), signal: NO_HANG() });
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toMatch(/^\d+$/);
 
@@ -85,7 +88,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
 
     await cluster.resume();
     await eventually('/ready to say ready', async () => ((await fetch(`${base}/ready`)).status === 200 ? true : undefined));
-    const again = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: staff });
+    const again = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: keys.staff });
     expect(again.status).toBe(404);
     expect(api!.alive()).toBe(true);
     expect(api!.output()).not.toMatch(/Unhandled 'error' event/);
@@ -108,6 +111,8 @@ describe('an API whose Temporal cannot be reached', () => {
     connection = connectTemporalForRequests(`127.0.0.1:${await closedPort()}`);
     const temporal = new Client({ connection, dataConverter });
     const app = createApp(await appDepsFor(suite, { temporal, links, publicUrl: 'http://localhost' }));
+    const read = await suite.keys.read('bromley');
+    Object.assign(keys, { staff: bearer(read), staffBrowser: basic(read), intake: bearer(await suite.keys.intake('bromley')) });
     server = await listen(app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     // A case recorded while Temporal was down (its start is left to the reconciler).
@@ -128,7 +133,7 @@ describe('an API whose Temporal cannot be reached', () => {
     const before = await caseCount();
     const res = await fetch(`${base}/api/disagreements`, {
       method: 'POST',
-      headers: { ...staff, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
+      headers: { ...keys.intake, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
       body: JSON.stringify(newCase()),
       signal: NO_HANG(),
     });

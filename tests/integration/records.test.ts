@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import type { AppDeps } from '../../api/app';
+import { apiClientAuth, createApiClient } from '../../api/apiClients';
 import { recordsRouter } from '../../api/routes/records';
 import type { Database } from '../../db/database';
 import { appendEvent } from '../../db/record';
@@ -20,6 +21,7 @@ import { loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { freshDatabase } from '../support/databases';
 import { bromleyAdmin } from '../support/principals';
+import { bearer } from '../support/system';
 
 const REFERENCE = 'BSCP-2026-7K3F9Q';
 const CHILD_REFERENCE = 'LCS-448812';
@@ -179,6 +181,10 @@ function expectNothingIdentifying(text: string, where: string) {
   expect({ where, found }).toEqual({ where, found: [] });
 }
 
+/** A read key of Bromley's, made in the suite's database; the pages here take no key, the API needs it. */
+let readKey = '';
+const get = (url: string) => fetch(url, { headers: bearer(readKey) });
+
 /** The pages the way api/app.ts serves them, with only this router mounted. */
 function pagesApp(deps: AppDeps) {
   const app = express();
@@ -195,6 +201,7 @@ function pagesApp(deps: AppDeps) {
     res.locals.principal = bromleyAdmin;
     next();
   });
+  app.use('/api', apiClientAuth(deps));
   app.use(recordsRouter(deps));
   return app;
 }
@@ -213,6 +220,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     const policies = loadPolicyRegistry();
     pack = policies.get('bromley')!;
     await insertCase(db);
+    readKey = (await createApiClient(db, { partnership: 'bromley', scope: 'read', name: 'Bromley records test' })).key;
     // Only db and policies are used by these routes.
     const deps = { db, policies } as unknown as AppDeps;
     server = pagesApp(deps).listen(0, '127.0.0.1');
@@ -338,7 +346,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     });
 
     it('is served as a page and as a PDF download', async () => {
-      const page = await fetch(`${base}/cases/${REFERENCE}/record`);
+      const page = await get(`${base}/cases/${REFERENCE}/record`);
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('<style media="print">');
@@ -347,7 +355,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(html).toContain(`href="/cases/${REFERENCE}/record.pdf"`);
 
       for (const path of [`/cases/${REFERENCE}/record.pdf`, `/api/disagreements/${REFERENCE}/record.pdf`]) {
-        const res = await fetch(base + path);
+        const res = await get(base + path);
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('application/pdf');
         expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${REFERENCE}-record.pdf"`);
@@ -397,7 +405,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expectNothingIdentifying(json, 'proforma object');
       expect(json).not.toContain(REFERENCE);
 
-      const res = await fetch(`${base}/api/disagreements/${REFERENCE}/proforma`);
+      const res = await get(`${base}/api/disagreements/${REFERENCE}/proforma`);
       expect(res.status).toBe(200);
       const served = await res.text();
       expect(JSON.parse(served)).toEqual(proforma);
@@ -406,7 +414,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     });
 
     it('holds nothing identifying as a page, and still shows the useful parts', async () => {
-      const res = await fetch(`${base}/cases/${REFERENCE}/proforma`);
+      const res = await get(`${base}/cases/${REFERENCE}/proforma`);
       expect(res.status).toBe(200);
       const html = await res.text();
       expectNothingIdentifying(html, 'proforma page HTML');
@@ -428,7 +436,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
         expect(text).toContain(useful);
       }
 
-      const res = await fetch(`${base}/cases/${REFERENCE}/proforma.pdf`);
+      const res = await get(`${base}/cases/${REFERENCE}/proforma.pdf`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/pdf');
     });
@@ -437,7 +445,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
   describe('references that do not lead to a case', () => {
     it('give the not-found page for pages and PDFs', async () => {
       for (const path of ['/cases/BSCP-2026-ZZZZZZ/record', '/cases/not-a-reference/record', '/cases/BSCP-2026-ZZZZZZ/proforma', '/cases/BSCP-2026-ZZZZZZ/record.pdf', '/cases/BSCP-2026-ZZZZZZ/proforma.pdf']) {
-        const res = await fetch(base + path);
+        const res = await get(base + path);
         expect({ path, status: res.status }).toEqual({ path, status: 404 });
         expect(await res.text()).toContain('Page not found');
       }
@@ -445,10 +453,10 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
 
     it('give problem details under /api: 400 when malformed, 404 when unknown', async () => {
       for (const suffix of ['proforma', 'record.pdf']) {
-        const malformed = await fetch(`${base}/api/disagreements/not-a-reference/${suffix}`);
+        const malformed = await get(`${base}/api/disagreements/not-a-reference/${suffix}`);
         expect(malformed.status).toBe(400);
         expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        const unknown = await fetch(`${base}/api/disagreements/BSCP-2026-ZZZZZZ/${suffix}`);
+        const unknown = await get(`${base}/api/disagreements/BSCP-2026-ZZZZZZ/${suffix}`);
         expect(unknown.status).toBe(404);
         expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(await unknown.json()).toMatchObject({ status: 404, title: 'No such case' });

@@ -7,7 +7,10 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { API_KEY, LINK_SECRET, PAYLOAD_KEY, SESSION_SECRET } from './system';
+import { createApiClient, type ApiClientScope } from '../../api/apiClients';
+import { openDatabase } from '../../db/database';
+import { migrate } from '../../db/migrate';
+import { LINK_SECRET, PAYLOAD_KEY, SESSION_SECRET } from './system';
 import { closedPort } from './waits';
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,7 +35,6 @@ export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
     LINK_SECRET,
     PAYLOAD_KEY: PAYLOAD_KEY.toString('base64'),
-    API_KEYS: API_KEY,
     SESSION_SECRET,
     // The API sends sign-in codes; nothing listens here unless a test gives a real SMTP_URL.
     SMTP_URL: 'smtp://127.0.0.1:9',
@@ -40,6 +42,20 @@ export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
     DATA_DIR: join('/tmp', `lscp-test-${randomBytes(4).toString('hex')}`),
     ...overrides,
   };
+}
+
+/**
+ * A key for an API process's own database (a PostgreSQL URL), made as `npm run api-keys` makes
+ * one: the schema migrated (the API migrates too, under the same lock), then the client created.
+ */
+export async function apiKeyIn(databaseUrl: string, partnership: string, scope: ApiClientScope): Promise<string> {
+  const db = await openDatabase({ url: databaseUrl });
+  try {
+    await migrate(db);
+    return (await createApiClient(db, { partnership, scope, name: `Test ${scope} client for ${partnership}` })).key;
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs a command from the repository's root, e.g. `node --import tsx api/main.ts` or `npm run start:api`. */

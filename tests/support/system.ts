@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createApp, type AppDeps } from '../../api/app';
+import { createApiClient, type ApiClient, type ApiClientScope } from '../../api/apiClients';
 import type { Database } from '../../db/database';
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
@@ -28,7 +29,6 @@ import { devAccounts } from '../../api/identity/devProvider';
 import { withTestPrincipals } from './principals';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
-export const API_KEY = 'test-api-key-that-is-long-enough-0123456789';
 /** Payloads are encrypted in tests as in production. */
 export const SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 
@@ -45,7 +45,6 @@ export async function appDepsFor(suite: Pick<Suite, 'temporal' | 'db' | 'policie
     links: createLinkSigner(LINK_SECRET),
     mailer: createMailer(suite.mail.url, 'Escalations <escalations@example.org>'),
     csrfSecret: 'test-csrf-secret',
-    apiKeys: [API_KEY],
     identity: await composeIdentity({ publicUrl: overrides.publicUrl, policies: suite.policies, sessionSecret: SESSION_SECRET, developmentProvider: false }),
     ...overrides,
   };
@@ -54,6 +53,32 @@ export async function appDepsFor(suite: Pick<Suite, 'temporal' | 'db' | 'policie
 export const PAYLOAD_KEY = Buffer.alloc(32, 7);
 export const codec = createEncryptionCodec(PAYLOAD_KEY);
 export const dataConverter: DataConverter = { payloadCodecs: [codec] };
+
+/** API clients made through api/apiClients.ts in a test's database, as `npm run api-keys` makes them. */
+export interface TestKeys {
+  /** The intake key of the partnership's standing test client (one per database). */
+  intake(partnership: string): Promise<string>;
+  /** The read key of the partnership's standing test client (one per database). */
+  read(partnership: string): Promise<string>;
+  /** A client of its own, for a test that revokes it or must tell it from the standing one. */
+  create(partnership: string, scope: ApiClientScope, name?: string): Promise<{ key: string; client: ApiClient }>;
+}
+
+export function testKeys(db: Database): TestKeys {
+  const standing = new Map<string, Promise<string>>();
+  const create = (partnership: string, scope: ApiClientScope, name = `Test ${scope} client for ${partnership}`) =>
+    createApiClient(db, { partnership, scope, name });
+  const once = (scope: ApiClientScope) => (partnership: string) => {
+    const id = `${scope}:${partnership}`;
+    if (!standing.has(id)) standing.set(id, create(partnership, scope).then((c) => c.key));
+    return standing.get(id)!;
+  };
+  return { intake: once('intake'), read: once('read'), create };
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+/** The browser's sign-in prompt, with the key as the password. */
+export const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`staff:${key}`).toString('base64')}` });
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -68,6 +93,7 @@ function quietRuntime() {
 
 export interface Suite {
   db: Database;
+  keys: TestKeys;
   mail: MailCatcher;
   temporal: Client;
   policies: Map<string, PolicyPack>;
@@ -95,6 +121,7 @@ export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], 
   ]);
   return {
     db,
+    keys: testKeys(db),
     mail,
     policies,
     bundle,
@@ -112,13 +139,19 @@ export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], 
 
 export interface Running {
   baseUrl: string;
+  /** The suite's API clients (the same database). */
+  keys: TestKeys;
   taskQueue: string;
   worker: Worker;
   /** References of the cases opened through this API. */
   opened: string[];
-  /** POSTs JSON and returns status and parsed body. */
-  postJson(path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }>;
-  getJson(path: string): Promise<{ status: number; body: any }>;
+  /**
+   * POSTs JSON and returns status and parsed body. Without an authorization header it sends the
+   * key the route wants (`keyFor`): the intake key of the body's partnership, the read key of the
+   * case's, and so on.
+   */
+  postJson(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  getJson(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** Someone signed in by a code sent to `email` (one session per address, kept for the test). */
   as(email: string): Promise<Visitor>;
   /** A partnership admin, signed in through the development OpenID provider. */
@@ -173,7 +206,6 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     links,
     mailer,
     csrfSecret: 'test-csrf-secret',
-    apiKeys: [API_KEY],
     codec,
     uiOrigin: options.uiOrigin,
     publicUrl: baseUrl,
@@ -183,7 +215,9 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
   server.on('request', options.principals ? withTestPrincipals(app) : app);
   const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
-    const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init?.headers as Record<string, string>) } });
+    const given = (init?.headers ?? {}) as Record<string, string>;
+    const auth = Object.keys(given).some((h) => h.toLowerCase() === 'authorization') ? {} : bearer(await keyFor(suite, init?.method ?? 'GET', path, init?.body));
+    const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { ...auth, ...given } });
     const text = await res.text();
     const body = text ? JSON.parse(text) : undefined;
     if (init?.method === 'POST' && path === '/api/disagreements' && res.status === 201) opened.push(body.reference);
@@ -191,12 +225,13 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
   };
   return {
     baseUrl,
+    keys: suite.keys,
     taskQueue,
     worker,
     opened,
-    postJson: (path, body) =>
-      send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    getJson: (path) => send(path),
+    postJson: (path, body, headers = {}) =>
+      send(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    getJson: (path, headers = {}) => send(path, { headers }),
     as: (email) => signedIn(baseUrl, suite.mail, email),
     async asAdmin(partnership) {
       const admin = devAccounts(suite.policies.values()).find((a) => a.roles.includes(`partnership-admin:${partnership}`));
@@ -212,6 +247,37 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
       mailer.close();
     },
   };
+}
+
+/**
+ * The key a route of the JSON API wants, from the suite's standing clients: an intake key to open a
+ * case (the body's partnership) or end one (the case's: the same client opened it), a read key for
+ * the rest (the case's partnership, or the one in the path). A reference with no case is read with
+ * the key of the partnership its prefix names, so it answers 404 as an unknown case would.
+ */
+export async function keyFor(suite: Pick<Suite, 'db' | 'keys' | 'policies'>, method: string, path: string, body?: unknown): Promise<string> {
+  const known = (id: unknown) => (typeof id === 'string' && suite.policies.has(id) ? id : undefined);
+  const fallback = 'bromley';
+  const caseOf = async (reference: string) => {
+    const { rows } = await suite.db.query<{ partnership_id: string }>('SELECT partnership_id FROM cases WHERE reference = $1', [reference]);
+    const byPrefix = [...suite.policies.values()].find((p) => reference.startsWith(`${p.referencePrefix}-`))?.id;
+    return rows[0]?.partnership_id ?? byPrefix ?? fallback;
+  };
+  const partnershipPath = /^\/api\/partnerships\/([^/?]+)/.exec(path);
+  if (partnershipPath) return suite.keys.read(known(decodeURIComponent(partnershipPath[1])) ?? fallback);
+  const casePath = /^\/api\/disagreements\/([^/?]+)(\/[^?]*)?/.exec(path);
+  if (method === 'POST' && casePath) return suite.keys.intake(await caseOf(casePath[1]));
+  if (casePath) return suite.keys.read(await caseOf(casePath[1]));
+  if (method === 'POST' && path.startsWith('/api/disagreements')) {
+    let partnership: unknown;
+    try {
+      partnership = (JSON.parse(String(body)) as { partnership?: unknown }).partnership;
+    } catch {
+      // Not JSON: the API says so, to any intake key.
+    }
+    return suite.keys.intake(known(partnership) ?? fallback);
+  }
+  return suite.keys.read(fallback);
 }
 
 export function linkIn(message: CaughtMessage): string {

@@ -24,7 +24,7 @@ const INDEXED_TYPE = {
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 import { freshDatabase } from './databases';
-import { dataConverter, startSystem, type Running, type Suite } from './system';
+import { dataConverter, startSystem, testKeys, type Running, type Suite } from './system';
 
 /** The test server starts with no custom search attributes: register the workflow's. */
 export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
@@ -56,6 +56,7 @@ export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
   return {
     env,
     db,
+    keys: testKeys(db),
     mail,
     bundle,
     policies: loadPolicyRegistry(),
