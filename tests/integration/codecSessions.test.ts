@@ -1,10 +1,14 @@
 /**
  * The Temporal Web UI decodes payloads for staff: it calls the API's codec endpoint from the browser
  * with the staff session's cookie. Only the UI's origin gets the CORS headers a credentialed request
- * needs; operations and partnership admins may decode, nobody else.
+ * needs; operations and partnership admins may decode, nobody else. Everyone signs in for real
+ * (staff through the development OpenID provider, a participant by email code) and the codec is
+ * called with the session cookie that sign-in set.
  */
-import { as, apiClient, hullAdmin, operations, participant } from '../support/principals';
-import { API_KEY, codec, useSystem } from '../support/system';
+import { OPERATIONS_ACCOUNT } from '../../api/identity/devProvider';
+import { SESSION_COOKIE } from '../../api/identity/sessions';
+import { bearer, codec, newCase, useSystem } from '../support/system';
+import type { Visitor } from '../support/visitor';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const OTHER_ORIGIN = 'http://localhost:5173';
@@ -25,15 +29,21 @@ const corsOf = (res: Response) => ({
 });
 
 describe('the codec endpoint, called by the Temporal Web UI with a staff session', () => {
-  const ctx = useSystem('pglite', [], { principals: true, uiOrigin: UI_ORIGIN });
+  const ctx = useSystem('pglite', [], { uiOrigin: UI_ORIGIN });
   let body: string;
   beforeAll(async () => {
     body = await encryptedBody();
   });
 
-  /** What the UI sends (`credentials: 'include'`): JSON, the namespace, the session's principal. */
-  const decode = (headers: Record<string, string>) =>
-    fetch(`${ctx.system.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body });
+  /** What the UI sends (`credentials: 'include'`): JSON, the namespace, the session's cookie. */
+  const decode = (headers: Record<string, string>, session?: Visitor) => {
+    if (session) expect(session.cookies().has(SESSION_COOKIE)).toBe(true);
+    return fetch(`${ctx.system.baseUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...(session ? { cookie: session.cookieHeader } : {}), ...headers },
+      body,
+    });
+  };
 
   it("answers the UI origin's preflight with the CORS a credentialed request needs, and another origin's with none", async () => {
     const preflight = (origin: string) =>
@@ -55,7 +65,8 @@ describe('the codec endpoint, called by the Temporal Web UI with a staff session
   });
 
   it('decodes for an operations person from the UI origin, with the CORS headers', async () => {
-    const res = await decode({ origin: UI_ORIGIN, ...as(operations) });
+    const operations = await ctx.system.asStaff(OPERATIONS_ACCOUNT.email);
+    const res = await decode({ origin: UI_ORIGIN }, operations);
     expect(res.status).toBe(200);
     expect(corsOf(res)).toMatchObject({ origin: UI_ORIGIN, credentials: 'true' });
     const [payload] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
@@ -63,37 +74,40 @@ describe('the codec endpoint, called by the Temporal Web UI with a staff session
   });
 
   it('decodes for a partnership admin', async () => {
-    const res = await decode({ origin: UI_ORIGIN, ...as(hullAdmin) });
+    const res = await decode({ origin: UI_ORIGIN }, await ctx.system.asAdmin('hull'));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(Buffer.from(SECRET).toString('base64'));
   });
 
-  it('asks for sign-in (401) with no principal, and refuses (403) a participant or an API client, decoding nothing', async () => {
+  it('asks for sign-in (401) with no session, and refuses (403) someone taking part in a case, decoding nothing', async () => {
     const nobody = await decode({ origin: UI_ORIGIN });
     expect(nobody.status).toBe(401);
     // The UI can read the refusal (the CORS headers are there), so it can say what is wrong.
     expect(corsOf(nobody)).toMatchObject({ origin: UI_ORIGIN, credentials: 'true' });
     expect(await nobody.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
 
-    for (const principal of [participant, apiClient()]) {
-      const res = await decode({ origin: UI_ORIGIN, ...as(principal) });
-      expect({ kind: principal.kind, status: res.status }).toEqual({ kind: principal.kind, status: 403 });
-      expect(await res.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
-    }
+    // The raiser of a case, signed in by a code sent to her address: a person with no staff role.
+    const opened = await ctx.system.postJson('/api/disagreements', newCase());
+    expect(opened.status).toBe(201);
+    const participant = await ctx.system.as('ann.teacher@example.org');
+    const res = await decode({ origin: UI_ORIGIN }, participant);
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
+    await ctx.suite.temporal.workflow.getHandle(opened.body.reference).terminate('test finished');
   });
 
   it('refuses a browser page of another origin, even with a staff session, and gives it no CORS headers', async () => {
-    const res = await decode({ origin: OTHER_ORIGIN, ...as(operations) });
+    const res = await decode({ origin: OTHER_ORIGIN }, await ctx.system.asStaff(OPERATIONS_ACCOUNT.email));
     expect(res.status).toBe(403);
     expect(corsOf(res)).toEqual({ origin: null, credentials: null, headers: null });
     expect(await res.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
   });
 
-  it('still decodes for the CLI with the shared staff key (no Origin, no session)', async () => {
-    const res = await decode({ authorization: `Bearer ${API_KEY}` });
-    expect(res.status).toBe(200);
-    expect(corsOf(res).origin).toBeNull();
-    const wrongKey = await decode({ authorization: 'Bearer not-the-key' });
-    expect(wrongKey.status).toBe(401);
+  it('decodes nothing for an API client key of any scope: a payload does not say whose it is', async () => {
+    for (const key of [await ctx.suite.keys.read('bromley'), await ctx.suite.keys.intake('bromley')]) {
+      const res = await decode(bearer(key));
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
+    }
   });
 });

@@ -3,24 +3,27 @@
  * page or the API, is kept (append-only) against who read it; refused and failed reads are not.
  * The readers page is for the case's partnership admins only; its JSON for read clients of the
  * partnership. On real services: Temporal, SMTP, PGlite (and PostgreSQL when DATABASE_URL is set).
+ * Everyone signs in for real: people taking part by a code sent to their address, staff through the
+ * development OpenID provider; the audit names the person the session is for.
  */
 import { recordRead, readsOf } from '../../api/audit';
-import { apiKeyFingerprint } from '../../api/access';
+import { OPERATIONS_ACCOUNT } from '../../api/identity/devProvider';
+import type { ApiClientPrincipal, PersonPrincipal } from '../../api/identity/principal';
 import type { Database } from '../../db/database';
 import { log } from '../../shared/log';
 import { databaseKinds, freshDatabase } from '../support/databases';
-import { apiClient, as, bromleyAdmin, hullAdmin, operations, participant } from '../support/principals';
-import { API_KEY, linkIn, newCase, toWithSubject, useSystem } from '../support/system';
+import { adminAccount, bearer, linkIn, newCase, toWithSubject, useSystem } from '../support/system';
+import { Visitor } from '../support/visitor';
 
-const KEY = { authorization: `Bearer ${API_KEY}` };
+/** A read-scoped client of Bromley's (made per suite), and its public id. */
+const KEY: Record<string, string> = {};
+let CLIENT_ID = '';
+/** The parties of `newCase()`: both take part in the case from the start. */
+const RAISER = 'ann.teacher@example.org';
+const OTHER = 'bob.sw@example.org';
+/** Signs in by email code and takes part in no case. */
+const STRANGER = 'someone.else@example.org';
 const count = async (db: Database) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_reads')).rows[0].n;
-
-/** The view link's cookie, taken the way a browser does (the token leaves the address). */
-async function viewCookie(url: string): Promise<string> {
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status).toBe(303);
-  return res.headers.getSetCookie()[0].split(';')[0];
-}
 
 /** Rows of the readers table, as text, in page order. */
 const tableRows = (html: string) =>
@@ -28,76 +31,114 @@ const tableRows = (html: string) =>
     m[1].replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim(),
   );
 
+/** A GET as a signed-in visitor (their session cookie) or with bare headers (a key, or nothing). */
+async function getAs(who: Visitor | Record<string, string>, url: string): Promise<{ status: number; type: string | null; text: string }> {
+  if (who instanceof Visitor) {
+    const page = await who.request(url, { follow: false });
+    return { status: page.status, type: page.headers.get('content-type'), text: page.html };
+  }
+  const res = await fetch(url, { headers: who, redirect: 'manual' });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
 describe.each(databaseKinds)('who has seen this file (%s)', (kind) => {
-  const ctx = useSystem(kind, [], { principals: true });
+  const ctx = useSystem(kind);
+  beforeAll(async () => {
+    const key = await ctx.suite.keys.read('bromley');
+    Object.assign(KEY, bearer(key));
+    CLIENT_ID = key.slice('lscp_'.length, 'lscp_'.length + 'ac_'.length + 10);
+  });
 
   it('keeps every read of a case, page and API, by who read it, newest first; refused and failed reads are not kept', async () => {
     const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
+    const admin = adminAccount(suite.policies, 'bromley');
+    // Everyone signs in first: signing in reads nothing of the case.
+    const raiser = await system.as(RAISER);
+    const other = await system.as(OTHER);
+    const stranger = await system.as(STRANGER);
+    const bromleyAdmin = await system.asAdmin('bromley');
+    const hullAdmin = await system.asAdmin('hull');
     const before = await count(suite.db);
     const refusals = jest.spyOn(log, 'warn');
 
-    // Refused or failed: nothing is kept.
-    expect((await fetch(`${system.baseUrl}/cases/${reference}`)).status).toBe(403);
-    expect((await fetch(`${system.baseUrl}/cases/${reference}/record.pdf`)).status).toBe(403);
+    // Refused or failed: nothing is kept. Nobody signed in is sent to sign in; someone not taking
+    // part, or another partnership's admin, is refused.
+    const anonymous = new Visitor(system.baseUrl);
+    for (const path of [`/cases/${reference}`, `/cases/${reference}/record.pdf`]) {
+      const res = await anonymous.request(path, { follow: false });
+      expect({ path, status: res.status, location: res.headers.get('location') }).toEqual({ path, status: 303, location: `/sign-in?returnTo=${encodeURIComponent(path)}` });
+    }
+    expect((await stranger.get(`/cases/${reference}`)).status).toBe(403);
+    expect((await stranger.get(`/cases/${reference}/record.pdf`)).status).toBe(403);
+    expect((await hullAdmin.get(`/cases/${reference}/record`)).status).toBe(403);
     expect((await fetch(`${system.baseUrl}/api/disagreements/${reference}`)).status).toBe(401);
     expect((await fetch(`${system.baseUrl}/api/disagreements/BSCP-2026-ZZZZZZ`, { headers: KEY })).status).toBe(404);
-    expect((await fetch(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ/record`, { headers: KEY })).status).toBe(404);
+    expect((await fetch(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ/record`, { headers: { cookie: bromleyAdmin.cookieHeader } })).status).toBe(403);
     expect((await fetch(`${system.baseUrl}/api/disagreements/not-a-reference/proforma`, { headers: KEY })).status).toBe(400);
     // A HEAD shows nothing of the file.
     expect((await fetch(`${system.baseUrl}/api/disagreements/${reference}/record.pdf`, { method: 'HEAD', headers: KEY })).status).toBe(200);
+    expect((await fetch(`${system.baseUrl}/cases/${reference}/record.pdf`, { method: 'HEAD', headers: { cookie: raiser.cookieHeader } })).status).toBe(200);
     expect(await count(suite.db)).toBe(before);
-    // The refusal was logged, with codes and kinds only.
-    expect(refusals).toHaveBeenCalledWith({ access: 'refused', reason: 'noLinkForCase', actorKind: 'anonymous', role: '', resource: 'case', reference }, 'access refused');
+    // The refusals were logged, with codes, kinds and roles only: never who by name or address.
+    expect(refusals).toHaveBeenCalledWith({ access: 'refused', reason: 'signedOut', actorKind: 'anonymous', role: '', resource: 'case' }, 'access refused');
+    expect(refusals).toHaveBeenCalledWith({ access: 'refused', reason: 'notTakingPart', actorKind: 'person', role: '', resource: 'record', reference }, 'access refused');
+    expect(refusals).toHaveBeenCalledWith({ access: 'refused', reason: 'notTakingPart', actorKind: 'person', role: 'partnershipAdmin:hull', resource: 'record', reference }, 'access refused');
     expect(refusals).toHaveBeenCalledWith({ access: 'refused', reason: 'noCredentials', actorKind: 'anonymous', role: '', resource: 'api' }, 'access refused');
+    expect(JSON.stringify(refusals.mock.calls.filter(([, message]) => message === 'access refused'))).not.toMatch(/@example\.org/);
     refusals.mockRestore();
 
-    // The raiser, through their view link: the case page, the page after a link, the record and proforma.
-    const cookie = { cookie: await viewCookie(opened.body.url) };
-    for (const path of ['', '/opened', '/record', '/record.pdf', '/proforma', '/proforma.pdf']) {
-      const res = await fetch(`${system.baseUrl}/cases/${reference}${path}`, { headers: cookie });
+    // The raiser, signed in: the case page, the record and proforma.
+    for (const path of ['', '/record', '/record.pdf', '/proforma', '/proforma.pdf']) {
+      const res = await fetch(`${system.baseUrl}/cases/${reference}${path}`, { headers: { cookie: raiser.cookieHeader } });
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
       await res.arrayBuffer();
     }
-    // An agency system with the shared key, through the API.
+    // An agency system with a read key of the partnership, through the API.
     for (const path of ['', '/record.pdf', '/proforma']) {
       const res = await fetch(`${system.baseUrl}/api/disagreements/${reference}${path}`, { headers: KEY });
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
       await res.arrayBuffer();
     }
-    // The other practitioner, through the decision link in their email.
-    const invite = await suite.mail.waitFor(toWithSubject('bob.sw@example.org', new RegExp(`${reference}: stage 1`)));
-    const respond = await fetch(linkIn(invite));
-    expect(respond.status).toBe(200);
-    await respond.text();
-    // A signed-in partnership admin (here with the key the case pages still ask for).
-    const adminRead = await fetch(`${system.baseUrl}/cases/${reference}/record`, { headers: { ...KEY, ...as(bromleyAdmin) } });
-    expect(adminRead.status).toBe(200);
-    await adminRead.text();
+    // The other practitioner, signed in, through the decision link in their email.
+    const invite = await suite.mail.waitFor(toWithSubject(OTHER, new RegExp(`${reference}: stage 1`)));
+    expect((await other.get(linkIn(invite))).status).toBe(200);
+    // A partnership admin, signed in with their organisation account.
+    expect((await bromleyAdmin.get(`/cases/${reference}/record`)).status).toBe(200);
 
     const { total, reads } = await readsOf(suite.db, reference);
-    expect(total).toBe(11);
-    expect(await count(suite.db)).toBe(before + 11);
-    const key = apiKeyFingerprint(API_KEY);
+    expect(total).toBe(10);
+    expect(await count(suite.db)).toBe(before + 10);
     expect(reads.map((r) => [r.what, r.via, r.actor.kind, r.actor.id])).toEqual([
-      ['record', 'page', 'person', bromleyAdmin.email],
-      ['respond', 'page', 'link', 'other.worker.0'],
-      ['proforma.json', 'api', 'apiKey', key],
-      ['record.pdf', 'api', 'apiKey', key],
-      ['case.json', 'api', 'apiKey', key],
-      ['proforma.pdf', 'page', 'link', 'raiser.worker.0'],
-      ['proforma', 'page', 'link', 'raiser.worker.0'],
-      ['record.pdf', 'page', 'link', 'raiser.worker.0'],
-      ['record', 'page', 'link', 'raiser.worker.0'],
-      ['case', 'page', 'link', 'raiser.worker.0'],
-      ['case', 'page', 'link', 'raiser.worker.0'],
+      ['record', 'page', 'person', admin.email],
+      ['respond', 'page', 'person', OTHER],
+      ['proforma.json', 'api', 'apiClient', CLIENT_ID],
+      ['record.pdf', 'api', 'apiClient', CLIENT_ID],
+      ['case.json', 'api', 'apiClient', CLIENT_ID],
+      ['proforma.pdf', 'page', 'person', RAISER],
+      ['proforma', 'page', 'person', RAISER],
+      ['record.pdf', 'page', 'person', RAISER],
+      ['record', 'page', 'person', RAISER],
+      ['case', 'page', 'person', RAISER],
     ]);
-    expect(reads[0].actor).toEqual({ kind: 'person', id: bromleyAdmin.email, name: bromleyAdmin.name, roles: 'partnershipAdmin:bromley' });
-    expect(reads[1].actor).toMatchObject({ name: null, roles: 'worker' });
-    expect(reads[2].actor).toMatchObject({ name: null, roles: 'staffKey' });
+    // The real people: the staff account's address, name and roles; people signed in by code by their address.
+    expect(reads[0].actor).toEqual({ kind: 'person', id: admin.email, name: admin.name, roles: 'partnershipAdmin:bromley' });
+    expect(reads[1].actor).toEqual({ kind: 'person', id: OTHER, name: OTHER, roles: '' });
+    expect(reads[2].actor).toMatchObject({ kind: 'apiClient', id: CLIENT_ID, roles: 'read:bromley' });
+    expect(reads.at(-1)!.actor).toEqual({ kind: 'person', id: RAISER, name: RAISER, roles: '' });
+    // As the table holds them.
+    const { rows: people } = await suite.db.query<{ actor_id: string; actor_roles: string; n: number }>(
+      `SELECT actor_id, actor_roles, count(*)::int AS n FROM case_reads WHERE reference = $1 AND actor_kind = 'person' GROUP BY actor_id, actor_roles ORDER BY actor_id`,
+      [reference],
+    );
+    expect(people).toEqual([
+      { actor_id: RAISER, actor_roles: '', n: 5 },
+      { actor_id: admin.email, actor_roles: 'partnershipAdmin:bromley', n: 1 },
+      { actor_id: OTHER, actor_roles: '', n: 1 },
+    ].sort((a, b) => a.actor_id.localeCompare(b.actor_id)));
     // Never the key itself.
-    expect(JSON.stringify(reads)).not.toContain(API_KEY);
+    expect(JSON.stringify(reads)).not.toContain(KEY.authorization.slice('Bearer '.length));
     const { rows } = await suite.db.query<{ partnership_id: string }>('SELECT DISTINCT partnership_id FROM case_reads WHERE reference = $1', [reference]);
     expect(rows).toEqual([{ partnership_id: 'bromley' }]);
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
@@ -107,51 +148,61 @@ describe.each(databaseKinds)('who has seen this file (%s)', (kind) => {
     const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
-    const cookie = { cookie: await viewCookie(opened.body.url) };
-    const readers = (headers: Record<string, string> = {}, query = '') => fetch(`${system.baseUrl}/cases/${reference}/readers${query}`, { headers });
+    const admin = adminAccount(suite.policies, 'bromley');
+    const hull = adminAccount(suite.policies, 'hull');
+    const raiser = await system.as(RAISER);
+    const other = await system.as(OTHER);
+    const bromleyAdmin = await system.asAdmin('bromley');
+    const hullAdmin = await system.asAdmin('hull');
+    const operations = await system.asStaff(OPERATIONS_ACCOUNT.email);
+    const readers = (who: Visitor | Record<string, string>, query = '') => getAs(who, `${system.baseUrl}/cases/${reference}/readers${query}`);
 
     // The case page links to it for the partnership's admins only.
-    const asAdmin = await fetch(`${system.baseUrl}/cases/${reference}`, { headers: { ...KEY, ...as(bromleyAdmin) } });
-    expect(await asAdmin.text()).toContain(`href="/cases/${reference}/readers"`);
-    const asRaiser = await fetch(`${system.baseUrl}/cases/${reference}`, { headers: cookie });
-    expect(await asRaiser.text()).not.toContain('/readers');
-    const asOtherAdmin = await fetch(`${system.baseUrl}/cases/${reference}`, { headers: { ...KEY, ...as(hullAdmin) } });
-    expect(await asOtherAdmin.text()).not.toContain('/readers');
-    const recordPdf = await fetch(`${system.baseUrl}/cases/${reference}/record.pdf`, { headers: cookie });
-    await recordPdf.arrayBuffer();
+    expect((await bromleyAdmin.get(`/cases/${reference}`)).html).toContain(`href="/cases/${reference}/readers"`);
+    const asRaiser = await raiser.get(`/cases/${reference}`);
+    expect(asRaiser.status).toBe(200);
+    expect(asRaiser.html).not.toContain('/readers');
+    const asOther = await other.get(`/cases/${reference}`);
+    expect(asOther.status).toBe(200);
+    expect(asOther.html).not.toContain('/readers');
+    // Another partnership's admin does not see the case at all (and so is not among its readers).
+    const asOtherAdmin = await hullAdmin.get(`/cases/${reference}`);
+    expect(asOtherAdmin.status).toBe(403);
+    expect(asOtherAdmin.html).not.toContain('/readers');
+    expect((await raiser.get(`/cases/${reference}/record.pdf`)).status).toBe(200);
 
-    const page = await readers(as(bromleyAdmin));
+    const page = await readers(bromleyAdmin);
     expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).toContain('Who has seen this file');
-    // Newest first: the PDF, the Hull admin's and the raiser's case pages, then this admin's.
-    const rows = tableRows(html);
+    expect(page.text).toContain('Who has seen this file');
+    // Newest first: the raiser's PDF, the other practitioner's and the raiser's case pages, then this admin's.
+    const rows = tableRows(page.text);
     expect(rows).toHaveLength(4);
-    expect(rows[0]).toMatch(/Holder of the email link sent to the practitioner raiser's side \(raiser\.worker\.0\) practitioner Record for the child's file \(PDF\) Web page$/);
-    expect(rows[1]).toContain(`${hullAdmin.name} ${hullAdmin.email} Partnership admin, Hull Safeguarding Children Board Case page Web page`);
-    expect(rows[2]).toContain('Holder of the email link sent to the practitioner');
-    expect(rows[3]).toContain(`${bromleyAdmin.name} ${bromleyAdmin.email} Partnership admin, Bromley Safeguarding Children Partnership Case page Web page`);
+    expect(rows[0]).toMatch(/Record for the child's file \(PDF\) Web page$/);
+    expect(rows[0]).toContain(`${RAISER} ${RAISER} Taking part in the case Record`);
+    expect(rows[1]).toContain(`${OTHER} ${OTHER} Taking part in the case Case page Web page`);
+    expect(rows[2]).toContain(`${RAISER} ${RAISER} Taking part in the case Case page Web page`);
+    expect(rows[3]).toContain(`${admin.name} ${admin.email} Partnership admin, Bromley Safeguarding Children Partnership Case page Web page`);
+    expect(page.text).not.toContain(hull.email);
     // Looking at who has seen it is not itself a read of the file.
     expect((await readsOf(suite.db, reference)).total).toBe(4);
 
     // Everyone else: a clear 403, whatever they hold.
-    const refused: [string, Record<string, string>][] = [
-      ["another partnership's admin", as(hullAdmin)],
-      ['operations', as(operations)],
-      ['someone taking part in cases', as(participant)],
-      ['an API client of the partnership', as(apiClient())],
-      ["the raiser's view link", cookie],
-      ['the shared staff key', KEY],
+    const refused: [string, Visitor | Record<string, string>][] = [
+      ["another partnership's admin", hullAdmin],
+      ['operations', operations],
+      ['the other practitioner, taking part in the case', other],
+      ['the raiser', raiser],
+      ['a read-scoped client of the partnership', KEY],
       ['nobody', {}],
     ];
-    for (const [who, headers] of refused) {
-      const res = await readers(headers);
-      const text = (await res.text()).replace(/&#39;/g, "'");
+    for (const [who, credentials] of refused) {
+      const res = await readers(credentials);
+      const text = res.text.replace(/&#39;/g, "'");
       expect({ who, status: res.status, clear: text.includes("Only the partnership's admins can see who has seen this file") }).toEqual({ who, status: 403, clear: true });
-      expect(text).not.toContain(bromleyAdmin.email);
+      expect(text).not.toContain(admin.email);
     }
-    expect((await readers(as(bromleyAdmin), '?page=2')).status).toBe(404);
-    expect((await fetch(`${system.baseUrl}/cases/BSCP-2026-ZZZZZZ/readers`, { headers: as(bromleyAdmin) })).status).toBe(404);
+    expect((await readers(bromleyAdmin, '?page=2')).status).toBe(404);
+    expect((await getAs(bromleyAdmin, `${system.baseUrl}/cases/BSCP-2026-ZZZZZZ/readers`)).status).toBe(404);
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });
 
@@ -160,12 +211,14 @@ describe.each(databaseKinds)('who has seen this file (%s)', (kind) => {
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
+    // 120 reads kept straight into the audit, as the API keeps an API client's.
     for (let i = 0; i < 120; i++) {
-      await recordRead(suite.db, apiClient({ clientId: `client-${String(i).padStart(3, '0')}`, name: `Client ${i}` }), { reference, partnershipId: 'bromley', what: 'case.json', via: 'api' });
+      await recordRead(suite.db, readClient({ clientId: `client-${String(i).padStart(3, '0')}`, name: `Client ${i}` }), { reference, partnershipId: 'bromley', what: 'case.json', via: 'api' });
     }
+    const admin = await system.asAdmin('bromley');
     const page = async (query: string) => {
-      const res = await fetch(`${system.baseUrl}/cases/${reference}/readers${query}`, { headers: as(bromleyAdmin) });
-      return { status: res.status, html: await res.text() };
+      const res = await admin.get(`/cases/${reference}/readers${query}`);
+      return { status: res.status, html: res.html };
     };
     const first = await page('');
     expect(tableRows(first.html)).toHaveLength(50);
@@ -180,37 +233,62 @@ describe.each(databaseKinds)('who has seen this file (%s)', (kind) => {
     for (const query of ['?page=4', '?page=0', '?page=abc', '?page=-1']) expect({ query, status: (await page(query)).status }).toEqual({ query, status: 404 });
   });
 
-  it("answers the partnership's read clients in JSON", async () => {
+  it("answers the partnership's read clients in JSON, and nobody else", async () => {
     const { suite, system } = ctx;
     const opened = await system.postJson('/api/disagreements', newCase());
     const reference: string = opened.body.reference;
-    const caseJson = await fetch(`${system.baseUrl}/api/disagreements/${reference}`, { headers: { ...KEY, ...as(apiClient()) } });
+    const caseJson = await fetch(`${system.baseUrl}/api/disagreements/${reference}`, { headers: KEY });
     expect(caseJson.status).toBe(200);
     await caseJson.text();
-    const get = async (headers: Record<string, string>, ref = reference, query = '') => {
-      const res = await fetch(`${system.baseUrl}/api/disagreements/${ref}/readers${query}`, { headers });
-      return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+    const get = async (who: Visitor | Record<string, string>, ref = reference, query = '') => {
+      const res = await getAs(who, `${system.baseUrl}/api/disagreements/${ref}/readers${query}`);
+      return { status: res.status, type: res.type, body: JSON.parse(res.text) as { title?: string } };
     };
 
-    const allowed = await get(as(apiClient()));
-    expect(allowed.status).toBe(200);
-    expect(allowed.body).toMatchObject({ reference, total: 1, page: 1, perPage: 50 });
-    expect(allowed.body.reads).toEqual([
-      { at: expect.any(String), what: 'case.json', via: 'api', actor: { kind: 'apiClient', id: 'bromley-reporting', name: 'Bromley reporting system', roles: 'read:bromley' } },
-    ]);
+    // The partnership's read client: the reads, as JSON.
+    const mine = await get(KEY);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ reference, total: 1, page: 1, reads: [{ what: 'case.json', via: 'api', actor: { kind: 'apiClient', id: CLIENT_ID, roles: 'read:bromley' } }] });
+    // Another partnership's read client, and the partnership's intake client: refused.
+    for (const key of [await suite.keys.read('hull'), await suite.keys.intake('bromley')]) expect((await get(bearer(key))).status).toBe(403);
 
-    expect((await get(as(apiClient({ scope: 'intake' })))).status).toBe(403);
-    expect((await get(as(apiClient({ clientId: 'hull-reporting', partnershipId: 'hull' })))).status).toBe(403);
-    expect((await get(as(bromleyAdmin))).status).toBe(403);
-    const nobody = await get(KEY);
-    expect(nobody.status).toBe(401);
-    expect(nobody.type).toMatch(/problem\+json/);
-    expect((await get(as(apiClient()), 'BSCP-2026-ZZZZZZ')).status).toBe(404);
-    expect((await get(as(apiClient()), 'not-a-reference')).status).toBe(400);
-    expect((await get(as(apiClient()), reference, '?page=x')).status).toBe(400);
+    // A signed-in partnership admin is a person, not a read client: refused.
+    const admin = await get(await system.asAdmin('bromley'));
+    expect(admin.status).toBe(403);
+    expect(admin.type).toMatch(/problem\+json/);
+    // So is someone taking part in the case.
+    expect((await get(await system.as(RAISER))).status).toBe(403);
+    // A key that is no key, and nothing at all: an API client key is needed.
+    for (const headers of [bearer('lscp_ac_aaaaaaaaaa_not-a-key'), {}]) {
+      const nobody = await get(headers);
+      expect(nobody.status).toBe(401);
+      expect(nobody.type).toMatch(/problem\+json/);
+      expect(nobody.body.title).toBe('An API client key is needed');
+    }
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });
+
 });
+
+/** A reader kept straight into the audit: an API client with read scope of bromley. */
+const readClient = (overrides: Partial<ApiClientPrincipal> = {}): ApiClientPrincipal => ({
+  kind: 'apiClient',
+  clientId: 'bromley-reporting',
+  name: 'Bromley reporting system',
+  partnershipId: 'bromley',
+  scope: 'read',
+  ...overrides,
+});
+
+/** A reader kept straight into the audit: Bromley's admin as their session names them. */
+const bromleyAdminReader: PersonPrincipal = {
+  kind: 'person',
+  sessionRef: 'not-a-request',
+  email: 'bscp@example.org',
+  name: 'BSCP business unit',
+  method: 'oidc',
+  roles: [{ role: 'partnershipAdmin', partnershipId: 'bromley' }],
+};
 
 describe.each(databaseKinds)('the read audit is append-only (%s)', (kind) => {
   let db: Database;
@@ -221,7 +299,7 @@ describe.each(databaseKinds)('the read audit is append-only (%s)', (kind) => {
       `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at)
        VALUES ('BSCP-2026-AAAAA1', 'bromley', '1.5', 'levels-of-need', '{}', '{}', 'X', 'Y', '{}', now())`,
     );
-    await recordRead(db, bromleyAdmin, { reference: 'BSCP-2026-AAAAA1', partnershipId: 'bromley', what: 'record', via: 'page' });
+    await recordRead(db, bromleyAdminReader, { reference: 'BSCP-2026-AAAAA1', partnershipId: 'bromley', what: 'record', via: 'page' });
   });
   afterAll(async () => {
     await drop?.();
@@ -235,8 +313,8 @@ describe.each(databaseKinds)('the read audit is append-only (%s)', (kind) => {
   });
 
   it('keeps only known kinds of read, and only of a case that exists', async () => {
-    await expect(recordRead(db, bromleyAdmin, { reference: 'BSCP-2026-AAAAA1', partnershipId: 'bromley', what: 'everything' as never, via: 'page' })).rejects.toThrow();
-    await expect(recordRead(db, bromleyAdmin, { reference: 'BSCP-2026-ZZZZZZ', partnershipId: 'bromley', what: 'record', via: 'page' })).rejects.toThrow();
+    await expect(recordRead(db, bromleyAdminReader, { reference: 'BSCP-2026-AAAAA1', partnershipId: 'bromley', what: 'everything' as never, via: 'page' })).rejects.toThrow();
+    await expect(recordRead(db, bromleyAdminReader, { reference: 'BSCP-2026-ZZZZZZ', partnershipId: 'bromley', what: 'record', via: 'page' })).rejects.toThrow();
     expect(await count(db)).toBe(1);
   });
 });

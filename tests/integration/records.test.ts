@@ -2,26 +2,26 @@
  * The record for the child's file and the anonymised proforma, from a realistic case written
  * straight into PGlite. The record must hold everything; the proforma (JSON, page and PDF) must
  * hold nothing that identifies the child, the family or the practitioners, and still be useful.
+ * The pages are the product's own app, read by the partnership's admin signed in through the
+ * development OpenID provider; the API with the shared staff key.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import express from 'express';
-import nunjucks from 'nunjucks';
-import type { AppDeps } from '../../api/app';
-import { apiClientAuth, createApiClient } from '../../api/apiClients';
-import { recordsRouter } from '../../api/routes/records';
+import { Client, type Connection } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { connectTemporalForRequests } from '../../api/availability';
 import type { Database } from '../../db/database';
 import { appendEvent } from '../../db/record';
-import { roleLabel } from '../../mail/render';
+import { startMailCatcher, type MailCatcher } from '../../mail/catcher';
 import { buildCaseRecord, type CaseRecord } from '../../records/caseRecord';
 import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
 import { buildProforma, type Proforma } from '../../records/proforma';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { freshDatabase } from '../support/databases';
-import { bromleyAdmin } from '../support/principals';
-import { bearer } from '../support/system';
+import { createApiClient } from '../../api/apiClients';
+import { adminAccount, appDepsFor, signedInAsStaff, testIdentity } from '../support/system';
+import type { Visitor } from '../support/visitor';
 
 const REFERENCE = 'BSCP-2026-7K3F9Q';
 const CHILD_REFERENCE = 'LCS-448812';
@@ -181,56 +181,45 @@ function expectNothingIdentifying(text: string, where: string) {
   expect({ where, found }).toEqual({ where, found: [] });
 }
 
-/** A read key of Bromley's, made in the suite's database; the pages here take no key, the API needs it. */
-let readKey = '';
-const get = (url: string) => fetch(url, { headers: bearer(readKey) });
-
-/** The pages the way api/app.ts serves them, with only this router mounted. */
-function pagesApp(deps: AppDeps) {
-  const app = express();
-  const govuk = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
-  const views = nunjucks.configure([join(__dirname, '..', '..', 'api', 'views'), govuk], { autoescape: true, express: app });
-  views.addGlobal('roleLabel', roleLabel);
-  views.addFilter('dateTime', (iso: string) =>
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
-  );
-  app.set('view engine', 'njk');
-  // Access is decided before these routes (and each read is recorded against who asked): here, a
-  // partnership admin, as the session middleware will set one.
-  app.use((_req, res, next) => {
-    res.locals.principal = bromleyAdmin;
-    next();
-  });
-  app.use('/api', apiClientAuth(deps));
-  app.use(recordsRouter(deps));
-  return app;
-}
+/** A read-scoped client of Bromley's, for the /api/ reads here. */
+const KEY: Record<string, string> = {};
 
 describe('the record for the child\'s file and the anonymised proforma (pglite)', () => {
   let db: Database;
   let drop: () => Promise<void>;
   let pack: PolicyPack;
   let server: Server;
+  let mail: MailCatcher;
+  let connection: Connection;
   let base: string;
+  let admin: Visitor;
   let record: CaseRecord;
   let proforma: Proforma;
+  /** A page, as the partnership's admin signed in (their session cookie); the API, with the key. */
+  const get = (path: string) => fetch(base + path, { headers: path.startsWith('/api/') ? KEY : { cookie: admin.cookieHeader } });
 
   beforeAll(async () => {
     ({ db, drop } = await freshDatabase('pglite'));
     const policies = loadPolicyRegistry();
     pack = policies.get('bromley')!;
     await insertCase(db);
-    readKey = (await createApiClient(db, { partnership: 'bromley', scope: 'read', name: 'Bromley records test' })).key;
-    // Only db and policies are used by these routes.
-    const deps = { db, policies } as unknown as AppDeps;
-    server = pagesApp(deps).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    // The whole app, on the tests' Temporal dev server (these pages do not call it), with sign-in as the product has it.
+    mail = await startMailCatcher(0);
+    connection = connectTemporalForRequests(process.env.TEMPORAL_TEST_ADDRESS!);
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const app = createApp(await appDepsFor({ db, policies, mail, temporal: new Client({ connection }) }, { publicUrl: base, identity: await testIdentity(base, policies) }));
+    server.on('request', app);
+    admin = await signedInAsStaff(base, adminAccount(policies, 'bromley').email);
+    KEY.authorization = `Bearer ${(await createApiClient(db, { partnership: 'bromley', scope: 'read', name: 'Bromley records test' })).key}`;
     record = (await buildCaseRecord(db, pack, REFERENCE))!;
     proforma = buildProforma(record);
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
+    await connection?.close();
+    await mail?.close();
     await drop?.();
   });
 
@@ -346,7 +335,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     });
 
     it('is served as a page and as a PDF download', async () => {
-      const page = await get(`${base}/cases/${REFERENCE}/record`);
+      const page = await get(`/cases/${REFERENCE}/record`);
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('<style media="print">');
@@ -355,7 +344,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(html).toContain(`href="/cases/${REFERENCE}/record.pdf"`);
 
       for (const path of [`/cases/${REFERENCE}/record.pdf`, `/api/disagreements/${REFERENCE}/record.pdf`]) {
-        const res = await get(base + path);
+        const res = await get(path);
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('application/pdf');
         expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${REFERENCE}-record.pdf"`);
@@ -405,7 +394,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expectNothingIdentifying(json, 'proforma object');
       expect(json).not.toContain(REFERENCE);
 
-      const res = await get(`${base}/api/disagreements/${REFERENCE}/proforma`);
+      const res = await get(`/api/disagreements/${REFERENCE}/proforma`);
       expect(res.status).toBe(200);
       const served = await res.text();
       expect(JSON.parse(served)).toEqual(proforma);
@@ -414,7 +403,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     });
 
     it('holds nothing identifying as a page, and still shows the useful parts', async () => {
-      const res = await get(`${base}/cases/${REFERENCE}/proforma`);
+      const res = await get(`/cases/${REFERENCE}/proforma`);
       expect(res.status).toBe(200);
       const html = await res.text();
       expectNothingIdentifying(html, 'proforma page HTML');
@@ -436,27 +425,31 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
         expect(text).toContain(useful);
       }
 
-      const res = await get(`${base}/cases/${REFERENCE}/proforma.pdf`);
+      const res = await get(`/cases/${REFERENCE}/proforma.pdf`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/pdf');
     });
   });
 
   describe('references that do not lead to a case', () => {
-    it('give the not-found page for pages and PDFs', async () => {
+    it('give pages and PDFs the page that says there is no such case or it is not yours (access does not confirm a reference)', async () => {
+      // Access is decided before the records' routes, on the case's facts: for a signed-in admin an
+      // unknown or malformed reference is refused like another partnership's case, and shows nothing.
       for (const path of ['/cases/BSCP-2026-ZZZZZZ/record', '/cases/not-a-reference/record', '/cases/BSCP-2026-ZZZZZZ/proforma', '/cases/BSCP-2026-ZZZZZZ/record.pdf', '/cases/BSCP-2026-ZZZZZZ/proforma.pdf']) {
-        const res = await get(base + path);
-        expect({ path, status: res.status }).toEqual({ path, status: 404 });
-        expect(await res.text()).toContain('Page not found');
+        const res = await get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 403 });
+        const text = htmlText(await res.text());
+        expect(text).toContain('You cannot see this case');
+        expect(text).toContain('Either there is no such case, or you are not taking part in it');
       }
     });
 
     it('give problem details under /api: 400 when malformed, 404 when unknown', async () => {
       for (const suffix of ['proforma', 'record.pdf']) {
-        const malformed = await get(`${base}/api/disagreements/not-a-reference/${suffix}`);
+        const malformed = await get(`/api/disagreements/not-a-reference/${suffix}`);
         expect(malformed.status).toBe(400);
         expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        const unknown = await get(`${base}/api/disagreements/BSCP-2026-ZZZZZZ/${suffix}`);
+        const unknown = await get(`/api/disagreements/BSCP-2026-ZZZZZZ/${suffix}`);
         expect(unknown.status).toBe(404);
         expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(await unknown.json()).toMatchObject({ status: 404, title: 'No such case' });

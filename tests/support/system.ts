@@ -25,8 +25,8 @@ import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
 import { Visitor, csrfIn } from './visitor';
 import { composeIdentity } from '../../system/root';
-import { devAccounts } from '../../api/identity/devProvider';
-import { withTestPrincipals } from './principals';
+import { devAccounts, type DevAccount } from '../../api/identity/devProvider';
+import { SESSION_COOKIE } from '../../api/identity/sessions';
 
 export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
 /** Payloads are encrypted in tests as in production. */
@@ -156,12 +156,17 @@ export interface Running {
   as(email: string): Promise<Visitor>;
   /** A partnership admin, signed in through the development OpenID provider. */
   asAdmin(partnership: string): Promise<Visitor>;
+  /** Staff signed in through the development OpenID provider as `email` (one of `devAccounts`). */
+  asStaff(email: string): Promise<Visitor>;
   stop(): Promise<void>;
 }
 
 export interface SystemOptions {
-  /** Requests may carry a principal in the `x-test-principal` header (tests/support/principals.ts). */
-  principals?: boolean;
+  /**
+   * The host name of the service's public URL (127.0.0.1 otherwise; it listens there either way).
+   * A browser keeps the session cookie for this host: `localhost` makes it the Temporal UI's site.
+   */
+  host?: string;
   /** The Temporal UI's origin allowed to call the codec endpoint from a browser. */
   uiOrigin?: string;
   /** The API's port (a free one otherwise). */
@@ -196,7 +201,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
   // Listen first: sign-in (the development provider's issuer, the callback) needs the public URL.
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   publicUrlRef.value = baseUrl;
   mailByOrigin.set(baseUrl, suite.mail);
   const app = createApp({
@@ -212,7 +217,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     taskQueue,
     identity: await testIdentity(baseUrl, suite.policies),
   });
-  server.on('request', options.principals ? withTestPrincipals(app) : app);
+  server.on('request', app);
   const opened: string[] = [];
   const send = async (path: string, init?: RequestInit) => {
     const given = (init?.headers ?? {}) as Record<string, string>;
@@ -233,13 +238,8 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
       send(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
     getJson: (path, headers = {}) => send(path, { headers }),
     as: (email) => signedIn(baseUrl, suite.mail, email),
-    async asAdmin(partnership) {
-      const admin = devAccounts(suite.policies.values()).find((a) => a.roles.includes(`partnership-admin:${partnership}`));
-      if (!admin) throw new Error(`Nobody administers ${partnership} in the development provider`);
-      const visitor = new Visitor(baseUrl);
-      await visitor.signInAsStaff(admin.email);
-      return visitor;
-    },
+    asAdmin: (partnership) => signedInAsStaff(baseUrl, adminAccount(suite.policies, partnership).email),
+    asStaff: (email) => signedInAsStaff(baseUrl, email),
     async stop() {
       await new Promise((resolve) => server.close(resolve));
       worker.shutdown();
@@ -286,13 +286,29 @@ export function linkIn(message: CaughtMessage): string {
   return match[0];
 }
 
+/** The development provider's account that administers `partnership` (its business unit's mailbox). */
+export function adminAccount(policies: Map<string, PolicyPack>, partnership: string): DevAccount {
+  const admin = devAccounts(policies.values()).find((a) => a.roles.includes(`partnership-admin:${partnership}`));
+  if (!admin) throw new Error(`Nobody administers ${partnership} in the development provider`);
+  return admin;
+}
+
+/** Staff signed in through the development OpenID provider (a new session each time: no codes are spent). */
+export async function signedInAsStaff(baseUrl: string, email: string): Promise<Visitor> {
+  const visitor = new Visitor(baseUrl);
+  const landed = await visitor.signInAsStaff(email);
+  if (landed.status !== 200 || !visitor.cookies().has(SESSION_COOKIE)) throw new Error(`Staff sign-in as ${email} failed (${landed.status} at ${landed.url})`);
+  return visitor;
+}
+
 /** A person signed in by email code, reused for the same origin and address. */
 export async function signedIn(baseUrl: string, mail: MailCatcher, email: string): Promise<Visitor> {
   const key = `${baseUrl} ${email.toLowerCase()}`;
   const known = signedInAt.get(key);
   if (known) return known;
   const visitor = new Visitor(baseUrl);
-  await visitor.signInByCode(mail, email);
+  const landed = await visitor.signInByCode(mail, email);
+  if (new URL(landed.url).pathname.startsWith('/sign-in')) throw new Error(`Sign-in by code as ${email} failed (${landed.status} at ${landed.url})`);
   signedInAt.set(key, visitor);
   return visitor;
 }
