@@ -54,9 +54,9 @@ describe('who has seen this file, in a browser', () => {
     expect(rows[0]).toContain(RAISER);
     expect(rows[1]).toContain('Case page');
     expect(rows[1]).toContain(RAISER);
-    // TODO(api-clients): the test's API reads will name its read-scoped client, not the shared key.
+    // The test's API reads name its read-scoped client.
     expect(rows.length).toBeGreaterThan(2);
-    expect(rows.slice(2).every((r) => r.includes('Case (JSON)') && r.includes('shared staff API key'))).toBe(true);
+    expect(rows.slice(2).every((r) => r.includes('Case (JSON)') && r.includes('API client (read)'))).toBe(true);
     await checkPage(page, '30-who-has-seen-this-file');
     await context.close();
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
