@@ -13,6 +13,7 @@
  * Every route under /api names its rule with `apiRule` (what scope, whose partnership); a test
  * walks the app's routes and fails on any /api route without one.
  */
+import { logAccess } from './accessLog';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
@@ -171,6 +172,7 @@ export function apiClientAuth(deps: { db: Database }): RequestHandler {
     const presented = presentedKey(req);
     const principal = presented ? await verifyApiKey(deps.db, presented) : undefined;
     if (!principal) {
+      logAccess({ access: 'refused', reason: presented ? 'unknownKey' : 'noCredentials', actor: presented ? { kind: 'apiKey' } : { kind: 'anonymous' }, resource: 'api' });
       res.set('WWW-Authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer');
       return presented
         ? sendProblem(res, 401, 'This API key is not valid', 'The key was not recognised or has been revoked. Ask the partnership for a key of your own.', [

@@ -3,6 +3,7 @@
  * the case's partnership; the JSON for API clients with read scope of that partnership. Decided on
  * the principal alone: a view link or a shared staff key does not open it.
  */
+import { apiRule } from '../apiClients';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { roleLabel } from '../../mail/render';
@@ -130,7 +131,7 @@ export function readersRouter(deps: Pick<AppDeps, 'db' | 'policies'>): Router {
     });
   });
 
-  router.get('/api/disagreements/:reference/readers', async (req: Request, res: Response) => {
+  router.get('/api/disagreements/:reference/readers', apiRule(deps, { scope: 'read', partnership: 'case' }), async (req: Request, res: Response) => {
     const principal = principalOf(res);
     const refuse = (reference?: string) => {
       logAccess({ access: 'refused', reason: 'notReadClientOfPartnership', actor: principal, resource: 'readers', reference });

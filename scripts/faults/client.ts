@@ -87,27 +87,66 @@ export interface Decision {
   detail?: string;
 }
 
-/** Opens the link as a browser would (cookie, CSRF field), fills in the form and confirms it. */
-export async function decideThroughLink(link: string, fields: Record<string, string>, timeoutMs = 30_000): Promise<Decision> {
-  const page = await fetch(link, { signal: AbortSignal.timeout(timeoutMs) });
-  const html = await page.text();
-  if (page.status !== 200) return { status: page.status, recorded: false, confirmMs: 0, detail: `GET of the link answered ${page.status}` };
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const post = async (form: Record<string, string>, csrf: string | undefined) => {
-    const res = await fetch(link, {
-      method: 'POST',
-      body: new URLSearchParams({ ...(csrf ? { _csrf: csrf } : {}), ...form }),
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+/** A browser's cookies, enough for one person's session on the service. */
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  keep(res: Response) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
+    return res;
+  }
+  get header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/**
+ * Opens the link as its recipient would: when not signed in yet (`jar` holds their browser's
+ * cookies), asked to confirm it is them, presses "Email me a code" and enters the code `codeFor`
+ * reads off the SMTP server; then fills in the form and confirms it.
+ */
+export async function decideThroughLink(
+  link: string,
+  fields: Record<string, string>,
+  codeFor: () => Promise<string | undefined>,
+  jar = new CookieJar(),
+  timeoutMs = 30_000,
+): Promise<Decision> {
+  const origin = new URL(link).origin;
+  const request = async (url: string, form?: Record<string, string>) => {
+    const res = jar.keep(
+      await fetch(url, {
+        method: form ? 'POST' : 'GET',
+        redirect: 'manual',
+        body: form ? new URLSearchParams(form) : undefined,
+        headers: { cookie: jar.header, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
+    );
     return { status: res.status, html: await res.text() };
   };
-  const check = await post(fields, csrfIn(html));
+  let page = await request(link);
+  if (page.status === 401) {
+    const path = new URL(link).pathname;
+    const asked = await request(`${origin}/sign-in/email`, { _csrf: csrfIn(page.html) ?? '', link: path.split('/').pop()!, returnTo: path });
+    if (asked.status !== 303) return { status: asked.status, recorded: false, confirmMs: 0, detail: `asking for a sign-in code answered ${asked.status}` };
+    const codePage = await request(`${origin}/sign-in/code`);
+    const code = await codeFor();
+    if (!code) return { status: 0, recorded: false, confirmMs: 0, detail: 'no sign-in code arrived' };
+    const entered = await request(`${origin}/sign-in/code`, { _csrf: csrfIn(codePage.html) ?? '', code });
+    if (entered.status !== 303) return { status: entered.status, recorded: false, confirmMs: 0, detail: `the sign-in code answered ${entered.status}` };
+    page = await request(link);
+  }
+  if (page.status !== 200) return { status: page.status, recorded: false, confirmMs: 0, detail: `GET of the link answered ${page.status}` };
+  const check = await request(link, { ...fields, _csrf: csrfIn(page.html) ?? '' });
   if (check.status !== 200 || !check.html.includes('name="_confirm"')) {
     return { status: check.status, recorded: false, confirmMs: 0, detail: `the form answered ${check.status} without a check-your-answers page` };
   }
   const started = Date.now();
-  const done = await post({ ...fields, _confirm: 'yes' }, csrfIn(check.html));
+  const done = await request(link, { ...fields, _confirm: 'yes', _csrf: csrfIn(check.html) ?? '' });
   const confirmMs = Date.now() - started;
   return { status: done.status, recorded: done.status === 200, confirmMs, detail: done.status === 200 ? undefined : `confirming answered ${done.status}` };
 }

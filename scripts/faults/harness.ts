@@ -7,7 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { decideThroughLink, linkIn, postCase, type Decision } from './client';
+import { CookieJar, decideThroughLink, linkIn, postCase, type Decision } from './client';
 import type { Deployment } from './deployment';
 import { RAISER_MANAGER, classify, expectedMails, newCaseBody, practitionersFor, type ExpectedMail, type Practitioners } from './pack';
 import { sleep, waitFor } from './processes';
@@ -207,7 +207,23 @@ export class ScenarioRun {
       url = invite && linkIn(invite.text);
       if (!url) return undefined;
     }
-    const decision = await decideThroughLink(url, { outcome: 'resolved', agreedOutcome: 'Fault test: agreed at the managers’ stage.' }).catch(
+    // The manager decides from one browser, signed in once (a code sent to their address, read off
+    // the SMTP server) and kept signed in, one decision at a time, as a person would.
+    const browser = managerBrowser(this.dep);
+    const decide = async (): Promise<Decision> => {
+      const since = Math.max(0, ...this.dep.smtp.received.map((m) => m.seq));
+      const codeFor = async () => {
+        const mail = await this.dep.smtp.waitFor((m) => m.seq > since && m.to.includes(RAISER_MANAGER) && /sign-in code/i.test(m.subject), this.d.stepTimeoutMs);
+        return mail && /\b(\d{6})\b/.exec(mail.text)?.[1];
+      };
+      return decideThroughLink(url, { outcome: 'resolved', agreedOutcome: 'Fault test: agreed at the managers’ stage.' }, codeFor, browser.jar);
+    };
+    const turn = browser.queue.then(decide, decide);
+    browser.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    const decision = await turn.catch(
       (error: Error): Decision => ({ status: 0, recorded: false, confirmMs: 0, detail: error.message }),
     );
     if (!decision.recorded) {
@@ -494,4 +510,12 @@ export function details(results: ScenarioResult[]): string {
     if (r.problems.length > shown.length) out.push(`  ... and ${r.problems.length - shown.length} more`);
   }
   return out.join('\n');
+}
+
+/** The raiser's manager's browser on one deployment, and their decisions in turn. */
+const managerBrowsers = new WeakMap<object, { jar: CookieJar; queue: Promise<unknown> }>();
+function managerBrowser(dep: object) {
+  let browser = managerBrowsers.get(dep);
+  if (!browser) managerBrowsers.set(dep, (browser = { jar: new CookieJar(), queue: Promise.resolve() }));
+  return browser;
 }

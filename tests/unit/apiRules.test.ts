@@ -57,6 +57,7 @@ describe('the rule of every /api route', () => {
     expect(Object.fromEntries([...api].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
       'GET /api/disagreements/:reference': { scope: 'read', partnership: 'case' },
       'GET /api/disagreements/:reference/proforma': { scope: 'read', partnership: 'case' },
+      'GET /api/disagreements/:reference/readers': { scope: 'read', partnership: 'case' },
       'GET /api/disagreements/:reference/record.pdf': { scope: 'read', partnership: 'case' },
       'GET /api/partnerships/:id/stats': { scope: 'read', partnership: 'param' },
       'GET /api/partnerships/:id/stats.csv': { scope: 'read', partnership: 'param' },
