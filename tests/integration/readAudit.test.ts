@@ -192,14 +192,18 @@ describe.each(databaseKinds)('who has seen this file (%s)', (kind) => {
       ['operations', operations],
       ['the other practitioner, taking part in the case', other],
       ['the raiser', raiser],
-      ['a read-scoped client of the partnership', KEY],
-      ['nobody', {}],
     ];
     for (const [who, credentials] of refused) {
       const res = await readers(credentials);
       const text = res.text.replace(/&#39;/g, "'");
       expect({ who, status: res.status, clear: text.includes("Only the partnership's admins can see who has seen this file") || text.includes('You cannot see this case') }).toEqual({ who, status: 403, clear: true });
       expect(text).not.toContain(admin.email);
+    }
+    // A key opens no page, and nobody is sent to sign in.
+    for (const headers of [KEY, {}]) {
+      const res = await fetch(`${system.baseUrl}/cases/${reference}/readers`, { headers, redirect: 'manual' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(`/sign-in?returnTo=${encodeURIComponent(`/cases/${reference}/readers`)}`);
     }
     expect((await readers(bromleyAdmin, '?page=2')).status).toBe(404);
     expect((await getAs(bromleyAdmin, `${system.baseUrl}/cases/BSCP-2026-ZZZZZZ/readers`)).status).toBe(404);
