@@ -156,6 +156,8 @@ export function signInRouter(deps: SignInDeps): Router {
     const wasSignedIn = principalOf(res)?.kind === 'person';
     await signOut(req);
     res.clearCookie('lscp.sid', { path: '/' });
+    // Nothing of what this browser did while signed in is left for the next person.
+    res.clearCookie('lscp.raised', { path: '/raise/raised' });
     res.render('signed-out.njk', { wasSignedIn });
   });
 

@@ -19,7 +19,9 @@ import { principalOf } from '../identity/principal';
 /** The cookie that lets the browser which raised a case see its confirmation, for a short while. */
 const RAISED_COOKIE = 'lscp.raised';
 const RAISED_COOKIE_MS = 60 * 60_000;
-const raisedProof = (secret: string, reference: string) => `${reference}.${createHmac('sha256', secret).update(`raised:${reference}`).digest('base64url')}`;
+/** Bound to the case and to the person signed in: after sign-out, or for someone else, it proves nothing. */
+const raisedProof = (secret: string, reference: string, email: string) =>
+  `${reference}.${createHmac('sha256', secret).update(`raised:${reference}:${email}`).digest('base64url')}`;
 const sameProof = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** Each rendered form carries a one-time submission id: sending the same form twice opens one case. */
@@ -95,7 +97,7 @@ export function raiseRouter(deps: AppDeps): Router {
     }
     // A second send of the same form lands on the case the first one opened. The confirmation is
     // shown to this browser only (a short-lived cookie), never through a token in the address.
-    res.cookie(RAISED_COOKIE, raisedProof(deps.csrfSecret, opened.reference), {
+    res.cookie(RAISED_COOKIE, raisedProof(deps.csrfSecret, opened.reference, signedInEmail(res)), {
       httpOnly: true,
       sameSite: 'lax',
       secure: deps.publicUrl.startsWith('https:'),
@@ -109,7 +111,7 @@ export function raiseRouter(deps: AppDeps): Router {
   router.get('/raise/raised/:reference', async (req, res) => {
     const reference = referenceSchema.safeParse(req.params.reference);
     const proof = (req.cookies as Record<string, string> | undefined)?.[RAISED_COOKIE];
-    if (!reference.success || !proof || !sameProof(proof, raisedProof(deps.csrfSecret, reference.data))) return res.status(404).render('not-found.njk');
+    if (!reference.success || !proof || !sameProof(proof, raisedProof(deps.csrfSecret, reference.data, signedInEmail(res)))) return res.status(404).render('not-found.njk');
     const page = await casePage(deps, reference.data);
     if (!page) return res.status(404).render('not-found.njk');
     res.render('opened.njk', page);

@@ -104,7 +104,11 @@ describe('plain pointers to a case', () => {
     expect(page).toContain(`href="/cases/${reference}"`);
     // Not signed in, someone else signed in, or the cookie for another case: nothing to see.
     expect((await fetch(`${system.baseUrl}${location}`, { redirect: 'manual' })).status).toBe(303);
-    expect((await (await system.as('bob.sw@example.org')).get(location)).status).toBe(404);
+    const bob = await system.as('bob.sw@example.org');
+    expect((await bob.get(location)).status).toBe(404);
+    // Even holding a copy of the raiser's cookie: it is bound to her.
+    bob.setCookie('lscp.raised', raiser.cookies().get('lscp.raised')!);
+    expect((await bob.get(location)).status).toBe(404);
     expect((await raiser.get('/raise/raised/BSCP-2026-ZZZZZZ')).status).toBe(404);
 
     // The telephone number is kept with the case for its pages, never in the workflow's input.
