@@ -20,16 +20,27 @@ export async function linkAddress(db: Database, claims: Pick<LinkClaims, 'refere
   return rows[0]?.email;
 }
 
-/** The link's claims and address, or the page that says why not. */
-export async function openDecisionLink(deps: { db: Database; links: LinkSigner }, token: string, res: Response) {
-  let claims: LinkClaims;
+/**
+ * The link's claims, or the page that says why not (expired, not valid). Verified once per request:
+ * the gate keeps them for the decision page behind it.
+ */
+export async function verifiedLink(links: LinkSigner, token: string, res: Response): Promise<LinkClaims | undefined> {
+  const kept = res.locals.decisionLink as LinkClaims | undefined;
+  if (kept) return kept;
   try {
-    claims = await deps.links.verify(token);
+    res.locals.decisionLink = await links.verify(token);
+    return res.locals.decisionLink as LinkClaims;
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;
     res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
     return undefined;
   }
+}
+
+/** The link's claims and address, or the page that says why not. */
+export async function openDecisionLink(deps: { db: Database; links: LinkSigner }, token: string, res: Response) {
+  const claims = await verifiedLink(deps.links, token, res);
+  if (!claims) return undefined;
   const email = await linkAddress(deps.db, claims);
   if (!email) {
     res.status(404).render('link-problem.njk', { problem: 'invalid' });

@@ -4,6 +4,7 @@
  * the decision is a POST with CSRF protection that becomes a Temporal Update, whose validator
  * refuses a stale stage or a second decision. A link works once.
  */
+import { verifiedLink } from '../identity/decisionLink';
 import { Router, type Response } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,7 +13,7 @@ import { Refusal, recordOutcome, type CaseState } from '../../shared/contract';
 import { recordLinkOpening } from '../../db/linkOpenings';
 import { queryCaseState } from '../caseState';
 import { caseInFront, readCaseForDecision } from '../caseInFront';
-import { LinkError, type LinkClaims } from '../../shared/links';
+import type { LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
@@ -99,14 +100,8 @@ export function respondRouter(deps: AppDeps): Router {
  * it reaches the workflow.
  */
 async function openLink(deps: AppDeps, token: string, res: Response, recordOpening?: (claims: LinkClaims) => Promise<void>) {
-  let claims: LinkClaims;
-  try {
-    claims = await deps.links.verify(token);
-  } catch (error) {
-    if (!(error instanceof LinkError)) throw error;
-    res.status(error.reason === 'expired' ? 410 : 404).render('link-problem.njk', { problem: error.reason });
-    return undefined;
-  }
+  const claims = await verifiedLink(deps.links, token, res);
+  if (!claims) return undefined;
   if (recordOpening) await recordOpening(claims);
   // One query for the record and the page (links are opened in floods), then the workflow's view.
   const found = await readCaseForDecision(deps, claims);
