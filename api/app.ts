@@ -23,6 +23,7 @@ import { signInRouter } from './identity/routes';
 import { sessions } from './identity/sessions';
 import { readersRouter } from './routes/readers';
 import { log } from '../shared/log';
+import { requestLog } from './requestLog';
 import type { AppDeps } from './deps';
 import { codecRouter } from './codec';
 import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
@@ -45,6 +46,12 @@ export function createApp(deps: AppDeps) {
     new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
   );
   app.set('view engine', 'njk');
+  // First, so every answer (even one from the development provider) is one line with a request id.
+  app.use(requestLog(deps.logger ?? log));
+  app.use((req, res, next) => {
+    res.locals.requestId = req.id;
+    next();
+  });
   // The embedded development identity provider reads its own request bodies: mounted first.
   if (deps.identity.devProvider) app.use(deps.identity.devProvider.router);
 
@@ -150,18 +157,18 @@ export function createApp(deps: AppDeps) {
     }
     // A read with nobody to record it against: refused rather than shown unrecorded.
     if (error instanceof ReaderUnknown) {
-      log.error({ route: req.route?.path }, error.message);
+      (res as Response & { err?: Error }).err = error;
       if (req.path.startsWith('/api/')) return sendProblem(res, 403, 'Access was not decided for this request');
       return res.status(403).render('access-needed.njk', {});
     }
     // A dependency that cannot be reached is an outage, not a bug: 503 and "try again".
     const down = unavailableDependency(error);
     if (down) {
-      console.warn(`${req.method} ${req.route?.path ?? 'request'}: ${down} unavailable (${error.message})`);
+      (res.locals as { unavailable?: string }).unavailable = down;
       return sendUnavailable(req, res, down);
     }
-    // The route's pattern, never the path: a decision link's path is its token.
-    console.error(`${req.method} ${req.route?.path ?? 'a request'} failed:`, error);
+    // Logged once, by the request's own line (api/requestLog.ts): its type and short message.
+    (res as Response & { err?: Error }).err = error;
     if (req.path.startsWith('/api/')) return sendProblem(res, 500, 'Something went wrong', 'The error has been logged.');
     res.status(500).render('error.njk');
   });

@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DISAGREEMENT_WORKFLOW, TASK_QUEUE, type DisagreementInput } from '../shared/contract';
 import type { Database } from '../db/database';
+import { log } from '../shared/log';
 
 export interface StartDeps {
   db: Database;
@@ -42,7 +43,7 @@ export async function tryStartCase(deps: StartDeps, input: DisagreementInput): P
     return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    console.warn(`Case ${input.reference} is recorded but its workflow did not start (${message}); the reconciler will start it.`);
+    log.warn({ reference: input.reference, err: error }, 'case recorded but its workflow did not start; the reconciler will start it');
     await deps.db
       .query('UPDATE cases SET workflow_start_error = $2 WHERE reference = $1 AND workflow_started_at IS NULL', [input.reference, message.slice(0, 500)])
       .catch(() => undefined);

@@ -9,6 +9,7 @@ import type { Database } from '../db/database';
 import type { MailCatcher } from '../mail/catcher';
 import type { Mailer } from '../mail/mailer';
 import type { LinkSigner } from '../shared/links';
+import type { Logger } from '../shared/log';
 import type { PolicyPack } from '../shared/policy/schema';
 import type { DevProvider } from './identity/devProvider';
 import type { SessionSettings } from './identity/sessions';
@@ -44,6 +45,8 @@ export interface AppDeps {
   identity: IdentityDeps;
   /** Present when mail is caught in-process: the /mail page lists it. */
   mailCatcher?: MailCatcher;
+  /** Where request lines go (tests capture them); the process's logger otherwise. */
+  logger?: Logger;
   /** Deadline for the Temporal calls made while serving one request (TEMPORAL_CALL_TIMEOUT_MS). */
   temporalTimeoutMs?: number;
 }

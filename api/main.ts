@@ -1,11 +1,12 @@
 /** The API process on its own, as docker-compose runs it (`node --import tsx api/main.ts`). */
 import { ConfigError, readSettings, retiredSettings } from '../shared/config';
+import { log as processLog } from '../shared/log';
 import { composeSystem } from '../system/root';
 import { createApp } from './app';
 import { startReconciler } from './reconciler';
 import { ListenError, drain, listen, stopSignal } from './server';
 
-const log = (line: string) => console.log(`[api] ${line}`);
+const log = (line: string) => processLog.info({ process: 'api' }, line);
 
 async function run() {
   const stopping = stopSignal(log);
@@ -35,8 +36,9 @@ run().then(
   // Anything left (a stray timer) must not keep a stopped API alive.
   () => process.exit(0),
   (error: unknown) => {
-    // Errors we word for people (a busy port, bad settings) print as they are; others with their stack.
-    console.error(error instanceof ListenError || error instanceof ConfigError ? `[api] ${error.message}` : error);
+    // Errors we word for people (a busy port, bad settings) as they are; others by type and message.
+    if (error instanceof ListenError || error instanceof ConfigError) console.error(`[api] ${error.message}`);
+    else processLog.fatal({ process: 'api', err: error }, 'the API stopped');
     process.exit(1);
   },
 );

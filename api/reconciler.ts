@@ -6,6 +6,7 @@
 import type { DisagreementInput } from '../shared/contract';
 import { startCaseWorkflow, type StartDeps } from './caseStart';
 import { unavailableDependency } from './availability';
+import { log as processLog } from '../shared/log';
 
 /** How long a replay of the same Idempotency-Key returns the first response (as payment APIs do). */
 export const IDEMPOTENCY_KEY_HOURS = 24;
@@ -55,7 +56,7 @@ export interface Reconciler {
 
 /** Runs reconcileOnce every `intervalMs` (a round never overlaps the next) until stopped. */
 export function startReconciler(deps: StartDeps, options: ReconcileOptions & { intervalMs: number; log?: (line: string) => void }): Reconciler {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = options.log ?? ((line: string) => processLog.info(line));
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let round: Promise<void> = Promise.resolve();

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Pool, type PoolClient } from 'pg';
+import { log } from '../shared/log';
 import type { PGlite as PGliteType, Transaction } from '@electric-sql/pglite';
 
 export interface Queryable {
@@ -33,7 +34,7 @@ function connectionLossLogger() {
   return (error: Error & { code?: string }) => {
     if (Date.now() - lastLogged < 10_000) return;
     lastLogged = Date.now();
-    console.warn(`PostgreSQL dropped a pooled connection (${error.code ?? error.message}); it will be replaced on next use.`);
+    log.warn({ code: error.code }, 'PostgreSQL dropped a pooled connection; it will be replaced on next use');
   };
 }
 

@@ -7,26 +7,27 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { listApiClients } from '../api/apiClients';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { publicUrlOf, readSettings, retiredSettings } from '../shared/config';
+import { log as processLog } from '../shared/log';
+import { installTemporalLogging } from '../shared/temporalLog';
 import { composeSystem, type System } from '../system/root';
 import { createWorker } from '../worker/createWorker';
 import { startDevServer, type DevServer } from './devServer';
 
-const log = (line: string) => console.log(`[start] ${line}`);
+const log = (line: string) => processLog.info({ process: 'start' }, line);
 
 async function run() {
   const settings = readSettings();
   for (const line of retiredSettings()) log(line);
-  for (const line of retiredSettings()) log(line);
   // We own shutdown: Ctrl-C reaches every process in the group, so the first signal starts an
   // orderly stop and later ones are ignored rather than killing us half-way through closing PGlite.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  installTemporalLogging({ shutdownSignals: [] }, 'WARN');
   const stopping = stopSignal(log).then(() => undefined);
   // Links and the UI's codec endpoint are on the public URL, known from settings alone.
   const publicUrl = publicUrlOf(settings);

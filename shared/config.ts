@@ -18,6 +18,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
+/**
+ * A secret copied from an example (the repository, the README, a tutorial) is public: anyone who
+ * read it can forge links or sessions. Such values are refused by their tell-tale words, and so is
+ * anything with too few different characters to be random.
+ */
+export function looksLikePlaceholder(value: string): boolean {
+  return /change.?me|replace.?(me|this|with)|placeholder|your.?own|not.?secret|example|default|password|(^|[^a-z])secret([^a-z]|$)/i.test(value) || new Set(value).size < 10;
+}
+const PLACEHOLDER = 'is a placeholder or example value, which anyone can read: set a long random value of your own (openssl rand -base64 32)';
+const secret = optionalString.pipe(z.string().min(32, 'must be at least 32 characters').refine((v) => !looksLikePlaceholder(v), PLACEHOLDER).optional());
+
 export const settingsSchema = z.object({
   PORT: port.default(3000),
   /** The address `npm start` listens on (the API on its own listens on every interface). */
@@ -34,7 +45,7 @@ export const settingsSchema = z.object({
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
   SMTP_PORT: port.default(2525),
   MAIL_FROM: z.string().min(3).default('Safeguarding escalations <escalations@example.org>'),
-  LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  LINK_SECRET: secret,
   /** Base64 of 32 random bytes: encrypts workflow payloads in Temporal. */
   PAYLOAD_KEY: optionalString,
   /** Staff sign-in: the partnership's OpenID Connect provider. Unset: the embedded development provider (never in a deployment). */
@@ -46,7 +57,7 @@ export const settingsSchema = z.object({
   /** Accept the provider's email claim without email_verified (Entra ID does not send it). */
   OIDC_TRUST_UNVERIFIED_EMAIL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Signs session cookies and keys sign-in code hashes (32+ characters). */
-  SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  SESSION_SECRET: secret,
   SESSION_IDLE_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1, 'must be at least 1').max(720, 'must be at most 720').default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int('must be a whole number of hours').min(1, 'must be at least 1').max(24, 'must be at most 24').default(10),
   /** The TLS proxy in front of the API: a hop count (1) or its addresses (10.0.0.0/8). Unset: none. */

@@ -1,11 +1,14 @@
 /** The worker process on its own, as docker-compose runs it (several of them). */
 import { NativeConnection } from '@temporalio/worker';
 import { readSettings } from '../shared/config';
+import { log } from '../shared/log';
+import { installTemporalLogging } from '../shared/temporalLog';
 import { composeSystem } from '../system/root';
 import { createWorker } from './createWorker';
 
 async function run() {
   const settings = readSettings();
+  installTemporalLogging();
   if (!settings.TEMPORAL_ADDRESS || !settings.DATABASE_URL || !settings.SMTP_URL) {
     throw new Error('The worker on its own needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; `npm start` runs everything embedded.');
   }
@@ -17,7 +20,7 @@ async function run() {
     // listener stays, so a repeated signal is ignored instead of killing the worker mid-drain.
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      console.log(signalled ? `[worker] ${signal} again: already stopping` : `[worker] ${signal}: finishing the tasks in hand`);
+      log.info({ process: 'worker', signal }, signalled ? 'signalled again: already stopping' : 'finishing the tasks in hand');
       signalled = true;
     };
     process.on('SIGINT', onSignal);
@@ -29,7 +32,7 @@ async function run() {
   }
 }
 
-run().catch((err) => {
-  console.error(err);
+run().catch((err: unknown) => {
+  log.fatal({ process: 'worker', err }, 'the worker stopped');
   process.exit(1);
 });

@@ -102,7 +102,7 @@ describe('starting and stopping the processes', () => {
       expect(JSON.parse(reply.body)).toMatchObject({ title: 'No such case' });
       const { code, signal } = await spawned.exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
-      expect(spawned.output()).toMatch(/\[api\] stopped/);
+      expect(spawned.output()).toMatch(/"process":"api","msg":"stopped"/);
     } finally {
       await ensureStopped(spawned);
       await database.drop();

@@ -61,7 +61,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     });
     if (ready === 'died') throw new Error(`The API process died when PostgreSQL went down:\n${api!.output()}`);
     // The pooled connections were ended by the server, and the process lived through it.
-    await api!.waitForOutput(/dropped a pooled connection \(57P01\)/, 10_000);
+    await api!.waitForOutput(/"code":"57P01".*dropped a pooled connection/, 10_000);
     expect(api!.alive()).toBe(true);
     expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await ready.json()).toEqual({ status: 'not ready', checks: { database: 'unavailable', temporal: 'ok' } });
@@ -93,7 +93,7 @@ withPostgres(`a PostgreSQL restart under a running API and worker${process.env.D
     expect(api!.alive()).toBe(true);
     expect(api!.output()).not.toMatch(/Unhandled 'error' event/);
     // The worker lived through it as well.
-    await worker!.waitForOutput(/dropped a pooled connection \(57P01\)/, 10_000);
+    await worker!.waitForOutput(/"code":"57P01".*dropped a pooled connection/, 10_000);
     expect(worker!.alive()).toBe(true);
   });
 });

@@ -40,6 +40,8 @@ export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
     SMTP_URL: 'smtp://127.0.0.1:9',
     // Nothing here should write to the repository's own data folder.
     DATA_DIR: join('/tmp', `lscp-test-${randomBytes(4).toString('hex')}`),
+    // Jest's NODE_ENV=test silences the logger; a process's lines are what tests wait on.
+    LOG_LEVEL: 'info',
     ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import type { Database } from '../../db/database';
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
 import { createLinkSigner } from '../../shared/links';
+import type { Logger } from '../../shared/log';
 import { createEncryptionCodec } from '../../shared/codec';
 import type { DataConverter } from '@temporalio/common';
 import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
@@ -28,9 +29,9 @@ import { composeIdentity } from '../../system/root';
 import { devAccounts, type DevAccount } from '../../api/identity/devProvider';
 import { SESSION_COOKIE } from '../../api/identity/sessions';
 
-export const LINK_SECRET = 'test-link-secret-that-is-long-enough-0123456789';
+export const LINK_SECRET = 'tL9q-Wz3rX7v_Kp2Nb8mYd4Hs6Jc0Fg1-links';
 /** Payloads are encrypted in tests as in production. */
-export const SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+export const SESSION_SECRET = 'sR5t-Uv8wQ2x_Ay7Bz4Cm9Dn3Ep6Fk1-sessions';
 
 /** Sign-in as the product composes it, with the development provider on the test's own origin. */
 export const testIdentity = (publicUrl: string, policies: Map<string, PolicyPack>, overrides: { idleMs?: number; absoluteMs?: number } = {}) =>
@@ -171,6 +172,8 @@ export interface SystemOptions {
   uiOrigin?: string;
   /** The API's port (a free one otherwise). */
   port?: number;
+  /** Where the API's request lines go (tests that read them). */
+  logger?: Logger;
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
@@ -216,6 +219,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     publicUrl: baseUrl,
     taskQueue,
     identity: await testIdentity(baseUrl, suite.policies),
+    logger: options.logger,
   });
   server.on('request', app);
   const opened: string[] = [];
