@@ -15,7 +15,7 @@ import { logAccess } from './access';
 import { openDecisionLink } from './decisionLink';
 import { checkCode, codeEmail, issueCode, maskEmail } from './emailCode';
 import { principalOf } from './principal';
-import { safeReturnTo, signIn, signOut } from './sessions';
+import { safeReturnTo, sessionCookieName, signIn, signOut } from './sessions';
 import { StaffSignInRefused, type StaffSignIn } from './staffSignIn';
 
 export interface SignInDeps {
@@ -44,6 +44,7 @@ const CODE_PROBLEMS = {
 
 export function signInRouter(deps: SignInDeps): Router {
   const router = Router();
+  const sessionSecure = deps.publicUrl.startsWith('https:');
   const { generateCsrfToken, validateRequest } = formProtection({
     secret: deps.csrfSecret,
     secure: deps.publicUrl.startsWith('https:'),
@@ -155,7 +156,7 @@ export function signInRouter(deps: SignInDeps): Router {
     if (req.get('sec-fetch-site') === 'cross-site') return res.status(403).render('forbidden.njk', { what: 'signOut' });
     const wasSignedIn = principalOf(res)?.kind === 'person';
     await signOut(req);
-    res.clearCookie('lscp.sid', { path: '/' });
+    res.clearCookie(sessionCookieName(sessionSecure), { path: '/', secure: sessionSecure });
     // Nothing of what this browser did while signed in is left for the next person.
     res.clearCookie('lscp.raised', { path: '/raise/raised' });
     res.render('signed-out.njk', { wasSignedIn });

@@ -13,6 +13,13 @@ import { DatabaseSessionStore, sessionRef } from './sessionStore';
 
 export const SESSION_COOKIE = 'lscp.sid';
 
+/**
+ * Over https the cookie carries the `__Host-` prefix: browsers then accept it only with Secure,
+ * Path=/ and no Domain, so neither a sibling subdomain nor a plain-http page can plant or
+ * overwrite a session (fixation by cookie tossing).
+ */
+export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+
 /** What a session knows about the person once they have proved who they are. */
 export interface SignedInPerson {
   email: string;
@@ -45,7 +52,7 @@ export const DEFAULT_ABSOLUTE_MS = 10 * 60 * 60_000;
 export function sessions(db: Database, settings: SessionSettings): RequestHandler[] {
   const store = new DatabaseSessionStore(db, settings.idleMs);
   const middleware = session({
-    name: SESSION_COOKIE,
+    name: sessionCookieName(settings.secure),
     secret: settings.secret,
     store,
     resave: false,

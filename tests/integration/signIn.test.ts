@@ -259,7 +259,7 @@ describe('sign-in and who may see what', () => {
     expect(await issueCode(suite.db, 'secret', 'target@example.org', '198.51.100.7')).toHaveProperty('code');
   });
 
-  it('sets the Secure session cookie behind a TLS proxy it is told to trust', async () => {
+  it('sets the Secure, __Host- prefixed session cookie behind a TLS proxy it is told to trust', async () => {
     const { suite } = ctx;
     const app = createApp(await appDepsFor(suite, { publicUrl: 'https://escalations.example.org', trustProxy: 1 }));
     const server = await listen(app, 0, '127.0.0.1');
@@ -275,8 +275,10 @@ describe('sign-in and who may see what', () => {
         body: new URLSearchParams({ _csrf: csrfIn(await form.text())!, email: 'proxied@example.org', returnTo: '/' }),
       });
       expect(res.status).toBe(303);
-      const session = res.headers.getSetCookie().find((c) => c.startsWith('lscp.sid='));
+      const session = res.headers.getSetCookie().find((c) => c.startsWith('__Host-lscp.sid='));
       expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/; Path=\//);
+      expect(session).not.toMatch(/Domain=/i);
       expect(session).toMatch(/HttpOnly/);
     } finally {
       await new Promise((resolve) => server.close(resolve));
