@@ -17,11 +17,11 @@ import type { Database } from '../../db/database';
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
 import { createLinkSigner } from '../../shared/links';
-import { createEncryptionCodec } from '../../shared/codec';
+import { createEncryptionCodec, sealedDataConverter } from '../../shared/codec';
 import type { DataConverter } from '@temporalio/common';
 import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
-import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
 import { Visitor, csrfIn } from './visitor';
 import { composeIdentity } from '../../system/root';
@@ -52,7 +52,7 @@ export async function appDepsFor(suite: Pick<Suite, 'temporal' | 'db' | 'policie
 
 export const PAYLOAD_KEY = Buffer.alloc(32, 7);
 export const codec = createEncryptionCodec(PAYLOAD_KEY);
-export const dataConverter: DataConverter = { payloadCodecs: [codec] };
+export const dataConverter: DataConverter = sealedDataConverter(codec);
 
 /** API clients made through api/apiClients.ts in a test's database, as `npm run api-keys` makes them. */
 export interface TestKeys {
@@ -115,7 +115,7 @@ export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], 
   const [{ db, drop }, mail, bundle, connection, nativeConnection] = await Promise.all([
     freshDatabase(kind),
     startMailCatcher(0),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') }),
     Connection.connect({ address }),
     NativeConnection.connect({ address }),
   ]);
