@@ -18,7 +18,7 @@ import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../ma
 import { createMailer } from '../../mail/mailer';
 import { createLinkSigner } from '../../shared/links';
 import { createEncryptionCodec, sealedDataConverter } from '../../shared/codec';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { WORKFLOW_BUNDLE_OPTIONS, createWorker } from '../../worker/createWorker';
@@ -171,11 +171,15 @@ export interface SystemOptions {
   uiOrigin?: string;
   /** The API's port (a free one otherwise). */
   port?: number;
+  /** The worker's task queue (a new one otherwise): a system restarted for a case already running. */
+  taskQueue?: string;
+  /** The codec endpoint's codec (the tests' key otherwise). */
+  codec?: PayloadCodec;
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
 export async function startSystem(suite: Suite, options: SystemOptions = {}): Promise<Running> {
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const mailer = createMailer(suite.mail.url, 'Escalations <escalations@example.org>');
   const links = createLinkSigner(LINK_SECRET);
   // The public URL is only known once the server listens; links are built lazily from it.
@@ -211,7 +215,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     links,
     mailer,
     csrfSecret: 'test-csrf-secret',
-    codec,
+    codec: options.codec ?? codec,
     uiOrigin: options.uiOrigin,
     publicUrl: baseUrl,
     taskQueue,
