@@ -228,6 +228,9 @@ describe('messages not sealed with the service’s payload key', () => {
       const decoded = ((await res.json()) as { payloads: { metadata: { encoding: string } }[] }).payloads;
       expect(decoded).toHaveLength(sealed.length);
       expect(new Set(decoded.map((p) => Buffer.from(p.metadata.encoding, 'base64').toString()))).not.toContain('binary/encrypted');
+      // The UI is read-only: the endpoint seals nothing for anyone, staff included.
+      const encode = await fetch(`${underB.baseUrl}/codec/encode`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: operations.cookieHeader }, body: JSON.stringify({ payloads: [] }) });
+      expect(encode.status).toBe(403);
 
     } finally {
       await underB.stop();
