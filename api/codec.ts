@@ -4,9 +4,14 @@
  * cookie (`includeCredentials`); only the UI's origin gets the CORS headers that let it. Who may
  * decode is `mayDecodePayloads`: a signed-in person with the operations or a partnership admin
  * role. API client keys never decode: a payload does not say whose it is.
+ *
+ * Decoding opens payloads with the whole key ring (current and retired keys), and shows anything
+ * it cannot open exactly as stored. The UI is read-only: `/codec/encode` is refused, so nobody can
+ * use the endpoint to seal a payload the worker would accept as ours.
  */
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { decodeForReading } from '../shared/codec';
 import { z } from 'zod';
 import type { AppDeps } from './app';
 import { logAccess } from './accessLog';
@@ -79,13 +84,16 @@ export function codecRouter(deps: AppDeps & { codec: PayloadCodec; uiOrigin?: st
     next();
   });
   router.use('/codec', codecAccess());
-  const handle = (direction: 'encode' | 'decode') => async (req: Request, res: Response) => {
+  router.post('/codec/decode', async (req: Request, res: Response) => {
     const body = payloadsSchema.safeParse(req.body);
     if (!body.success) return sendValidationProblem(res, zodProblems(body.error));
-    const out = await deps.codec[direction](body.data.payloads.map(fromJson));
+    const out = await decodeForReading(deps.codec, body.data.payloads.map(fromJson));
     res.json({ payloads: out.map(toJson) });
-  };
-  router.post('/codec/encode', handle('encode'));
-  router.post('/codec/decode', handle('decode'));
+  });
+  // Sealing is for the service's own API and workers: a payload sealed here would be accepted by the
+  // worker as ours (a decision, a start). The Temporal UI is read-only, so it never needs this.
+  router.post('/codec/encode', (_req: Request, res: Response) => {
+    sendProblem(res, 403, 'The codec does not encode', 'The Temporal Web UI is read-only here: payloads are only sealed by the service itself. Record decisions and end cases through the service’s pages.');
+  });
   return router;
 }

@@ -48,6 +48,9 @@ export const settingsSchema = z.object({
   LINK_SECRET: secret,
   /** Base64 of 32 random bytes: encrypts workflow payloads in Temporal. */
   PAYLOAD_KEY: optionalString,
+  // Payload key rotation (issue 10, forged messages): keys that no longer seal, kept to open what they sealed.
+  /** Retired payload keys, base64 of 32 bytes each, separated by commas or spaces: decode only. */
+  PAYLOAD_KEYS_RETIRED: optionalString,
   /** Staff sign-in: the partnership's OpenID Connect provider. Unset: the embedded development provider (never in a deployment). */
   OIDC_ISSUER: optionalString.pipe(z.url('must be the issuer URL, like https://login.microsoftonline.com/<tenant>/v2.0').optional()),
   OIDC_CLIENT_ID: optionalString,
@@ -126,6 +129,23 @@ export function payloadKeyOf(s: Settings): Buffer {
   const key = Buffer.from(text, 'base64');
   if (key.length !== 32) throw new ConfigError('PAYLOAD_KEY must be the base64 of exactly 32 bytes');
   return key;
+}
+
+/**
+ * The payload key ring: PAYLOAD_KEY seals (and opens), each of PAYLOAD_KEYS_RETIRED only opens
+ * payloads sealed before a rotation. Every worker and the API must hold the same ring.
+ */
+export function payloadKeyRingOf(s: Settings): { current: Buffer; retired: Buffer[] } {
+  const current = payloadKeyOf(s);
+  const texts = (s.PAYLOAD_KEYS_RETIRED ?? '').split(/[\s,]+/).filter(Boolean);
+  const retired = texts.map((text, i) => {
+    const key = Buffer.from(text, 'base64');
+    if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+      throw new ConfigError(`PAYLOAD_KEYS_RETIRED: key ${i + 1} must be the base64 of exactly 32 bytes`);
+    }
+    return key;
+  });
+  return { current, retired: retired.filter((key) => !key.equals(current)) };
 }
 
 function generatedSecret(s: Settings, name: string, requiredMessage: string): string {

@@ -18,8 +18,8 @@ import { openDatabase, type Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import type { MailCatcher } from '../mail/catcher';
 import { createMailer, type Mailer } from '../mail/mailer';
-import { ConfigError, isDeployment, linkSecretOf, payloadKeyOf, publicUrlOf, sessionSecretOf, type Settings } from '../shared/config';
-import { createEncryptionCodec } from '../shared/codec';
+import { ConfigError, isDeployment, linkSecretOf, payloadKeyRingOf, publicUrlOf, sessionSecretOf, type Settings } from '../shared/config';
+import { createEncryptionCodec, sealedDataConverter } from '../shared/codec';
 import { createLinkSigner, type LinkSigner } from '../shared/links';
 import { log } from '../shared/log';
 import { loadPolicyRegistry } from '../shared/policy/load';
@@ -108,8 +108,9 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
   const policies = loadPolicyRegistry(settings.POLICY_DIR);
   const linkSecret = linkSecretOf(settings);
   const links = createLinkSigner(linkSecret);
-  const codec = createEncryptionCodec(payloadKeyOf(settings));
-  const dataConverter: DataConverter = { payloadCodecs: [codec] };
+  // Decodes by key id from the ring; what it will not open the workflow refuses (shared/codec.ts).
+  const codec = createEncryptionCodec(payloadKeyRingOf(settings));
+  const dataConverter: DataConverter = sealedDataConverter(codec);
   const db = await openDatabase(
     settings.DATABASE_URL ? { url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS } : { pgliteDir: join(settings.DATA_DIR, 'pglite') },
   );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { dataConverter } from '../support/system';
 
 const HISTORIES = join(__dirname, '..', 'fixtures', 'histories');
@@ -22,7 +22,7 @@ describe('replaying recorded cases against the current workflow code', () => {
     } catch {
       // another suite in this process installed it
     }
-    workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    workflowBundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
   });
 
   it('has recorded histories to replay', () => {

@@ -18,11 +18,11 @@ import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../ma
 import { createMailer } from '../../mail/mailer';
 import { createLinkSigner } from '../../shared/links';
 import type { Logger } from '../../shared/log';
-import { createEncryptionCodec } from '../../shared/codec';
-import type { DataConverter } from '@temporalio/common';
+import { createEncryptionCodec, sealedDataConverter } from '../../shared/codec';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { loadPolicyPack, loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
-import { WORKFLOWS_PATH, createWorker } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS, createWorker } from '../../worker/createWorker';
 import { freshDatabase, type DatabaseKind } from './databases';
 import { Visitor, csrfIn } from './visitor';
 import { composeIdentity } from '../../system/root';
@@ -53,7 +53,7 @@ export async function appDepsFor(suite: Pick<Suite, 'temporal' | 'db' | 'policie
 
 export const PAYLOAD_KEY = Buffer.alloc(32, 7);
 export const codec = createEncryptionCodec(PAYLOAD_KEY);
-export const dataConverter: DataConverter = { payloadCodecs: [codec] };
+export const dataConverter: DataConverter = sealedDataConverter(codec);
 
 /** API clients made through api/apiClients.ts in a test's database, as `npm run api-keys` makes them. */
 export interface TestKeys {
@@ -116,7 +116,7 @@ export async function startSuite(kind: DatabaseKind, extraPacks: string[] = [], 
   const [{ db, drop }, mail, bundle, connection, nativeConnection] = await Promise.all([
     freshDatabase(kind),
     startMailCatcher(0),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') }),
     Connection.connect({ address }),
     NativeConnection.connect({ address }),
   ]);
@@ -174,11 +174,15 @@ export interface SystemOptions {
   port?: number;
   /** Where the API's request lines go (tests that read them). */
   logger?: Logger;
+  /** The worker's task queue (a new one otherwise): a system restarted for a case already running. */
+  taskQueue?: string;
+  /** The codec endpoint's codec (the tests' key otherwise). */
+  codec?: PayloadCodec;
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
 export async function startSystem(suite: Suite, options: SystemOptions = {}): Promise<Running> {
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const mailer = createMailer(suite.mail.url, 'Escalations <escalations@example.org>');
   const links = createLinkSigner(LINK_SECRET);
   // The public URL is only known once the server listens; links are built lazily from it.
@@ -214,7 +218,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     links,
     mailer,
     csrfSecret: 'test-csrf-secret',
-    codec,
+    codec: options.codec ?? codec,
     uiOrigin: options.uiOrigin,
     publicUrl: baseUrl,
     taskQueue,

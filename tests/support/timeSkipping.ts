@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import { startMailCatcher } from '../../mail/catcher';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import { locateTimeSkippingServer } from '../../scripts/test-server/locate';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { searchAttributeRegistrations } from '../../shared/searchAttributes';
 import { temporal } from '@temporalio/proto';
 
@@ -49,7 +49,7 @@ export async function startTimeSkippingSuite(): Promise<TimeSkippingSuite> {
     TestWorkflowEnvironment.createTimeSkipping({ ...(executable ? { server: { executable } } : {}), client: { dataConverter } }),
     freshDatabase('pglite'),
     startMailCatcher(0),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') }),
   ]);
   await registerSearchAttributes(env);
   const now = async () => new Date(await env.currentTimeMs());

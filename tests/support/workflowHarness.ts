@@ -15,7 +15,7 @@ import type { CaseEvent, Delivery, Notification } from '../../shared/events';
 import { loadPolicyPack } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { locateTimeSkippingServer } from '../../scripts/test-server/locate';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { QUICK_PACK } from './system';
 import { registerSearchAttributes } from './timeSkipping';
 
@@ -115,7 +115,7 @@ export function useWorkflowHarness(): { h: WorkflowHarness } {
     const executable = await locateTimeSkippingServer();
     const [env, bundle] = await Promise.all([
       TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : {}),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+      bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') }),
     ]);
     await registerSearchAttributes(env);
     ctx.h = {
