@@ -115,7 +115,7 @@ export const RULES: readonly Rule[] = [
     // "on monday 3rd", "Tuesday the 5th", "on the 14th", "the 3rd of".
     name: 'day of the month',
     label: 'date',
-    pattern: new RegExp(String.raw`\b(?:${WEEKDAY}\.?\s+(?:the\s+)?${DAY}${ORD}|(?:on|by|from|until|till|since|before|after)\s+(?:the\s+)?${DAY}${ORD}|the\s+${DAY}${ORD}(?=\s+of\b))\b`, 'giu'),
+    pattern: new RegExp(String.raw`\b(?:${WEEKDAY}\.?\s+(?:the\s+)?${DAY}${ORD}|(?<=\b(?:on|by|from|until|till|since|before|after)\s+)(?:the\s+)?${DAY}${ORD}|the\s+${DAY}${ORD}(?=\s+of\b))\b`, 'giu'),
   },
   {
     // "born March 2015", "DOB: 3.4.15", "date of birth 2015": everything that dates a birth.
@@ -182,7 +182,7 @@ export const RULES: readonly Rule[] = [
     label: 'address',
     pattern: new RegExp(String.raw`\b\d{1,4}[a-z]?,?\s+(?:[\p{L}'’-]+\s+){1,3}(?:${STREET}|house|court|lodge|cottages?|flats|buildings?|mansions|tower|estate)\b`, 'giu'),
   },
-  { name: 'flat or unit', label: 'address', pattern: /\b(?:flat|apartment|apt|room|house number|number)\s+\d+[a-z]?\b/giu },
+  { name: 'flat or unit', label: 'address', pattern: /\b(?:flat|apartment|apt|room|house number)\s+\d+[a-z]?\b/giu },
   {
     // "lives on Mill Lane", "in acacia avenue", "off Holderness Road": a street without its number.
     name: 'street by name',
