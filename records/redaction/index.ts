@@ -33,6 +33,7 @@ const NOT_IDENTIFYING = new Set(
   'mum mam mom mother dad father nan nana gran grandma grandad parent parents carer carers child children baby brother sister stepdad stepmum stepfather stepmother aunt auntie uncle cousin partner boyfriend girlfriend foster care social worker teacher police officer manager head school nurse gp doctor health visitor family i he she they we you him her them his their'.split(' '),
 );
 
+const MONTHS = new Set('january february march april may june july august september october november december'.split(' '));
 const TITLES = new Set('mr mrs ms miss mx dr prof pc pcso dc ds sgt cllr rev'.split(' '));
 
 interface Token {
@@ -122,7 +123,9 @@ function judgeWord(text: string, tokens: Token[], i: number, previousWasName: bo
     if (lex.safe.has(part)) continue;
     if (lex.names.has(part) && !COMMON_WORD_NAMES.has(part)) return 'name';
     if (COMMON_WORD_NAMES.has(part)) {
-      if ((capitalised && !initial && previous !== 'the') || RELATIONS.has(previous) || (previousWasName && adjacentToPrevious)) return 'name';
+      // A capitalised month is a month ("in April 2015"); after a relation it is a name ("mum April").
+      const capitalisedName = capitalised && !initial && previous !== 'the' && !MONTHS.has(part);
+      if (capitalisedName || RELATIONS.has(previous) || (previousWasName && adjacentToPrevious)) return 'name';
       continue;
     }
     if (lex.surnames.has(part) && (capitalised || (previousWasName && adjacentToPrevious))) return 'name';

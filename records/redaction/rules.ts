@@ -101,10 +101,12 @@ export const RULES: readonly Rule[] = [
     name: 'date in words, day first',
     label: 'date',
     pattern: new RegExp(
-      String.raw`\b(?:${WEEKDAY}\.?,?\s+(?:the\s+)?)?(?:${DAY}${ORD}?\s*(?:of\s+)?${MONTH_NOT_MAY}\b\.?|${DAY}${ORD}\s*(?:of\s+)?may\b|${DAY}\s+of\s+may\b|${DAY}\s+May\b|${DAY}\s+may(?=,?\s+'?\d{2,4}\b)|${WORD_ORDINAL}\s+of\s+${MONTH}\b)(?:,?\s+(?:'\d{2}|\d{4}|\d{2})\b)?`,
+      String.raw`\b(?:${WEEKDAY}\.?,?\s+(?:the\s+)?)?(?:${DAY}${ORD}?\s*(?:of\s+)?${MONTH_NOT_MAY}\b\.?|${DAY}${ORD}\s*(?:of\s+)?may\b|${DAY}\s+of\s+may\b|${DAY}\s+may(?=,?\s+'?\d{2,4}\b)|(?:the\s+)?${WORD_ORDINAL}\s+of\s+${MONTH}\b)(?:,?\s+(?:'\d{2}|\d{4}|\d{2})\b)?`,
       'giu',
     ),
   },
+  // Case-sensitive: "3 May" is a date, "stage 2 may be missed" is not.
+  { name: 'day and May', label: 'date', pattern: new RegExp(String.raw`\b${DAY}(?:${ORD})?\s+May\b(?:,?\s+(?:'\d{2}|\d{4})\b)?`, 'gu') },
   {
     name: 'date in words, month first',
     label: 'date',
@@ -202,13 +204,15 @@ export const RULES: readonly Rule[] = [
       /((?:[\p{L}'’.&-]+\s+){1,4})(primary|infants?|juniors?|academy|school|college|nursery|pre-?school|surgery|medical centre|medical practice|health centre|practice|clinic|children'?s centre|family centre|high|hospital|infirmary)\b/giud,
     take: (m) => {
       const words = [...m[1].matchAll(/[\p{L}'’.&-]+/gu)];
+      // A sentence ends at a full stop after a word that is not an abbreviation ("Avenue." but not "St.").
+      const ended = (w: string) => /\.$/.test(w) && !/^(?:st|rc|ce|dr|mt|c\.?of\.?e)\.$/i.test(w);
       // The name is the run of words just before the institution word, back to the first stop word.
       let from = words.length;
       const stops = (k: number) => {
         const w = words[k][0];
         // "Women and Childrens Hospital": an "and" between capitalised words is part of the name.
         if (/^(?:and|&)$/i.test(w) && k > 0 && /^\p{Lu}/u.test(words[k - 1][0]) && /^\p{Lu}/u.test(words[k + 1]?.[0] ?? m[2])) return false;
-        return INSTITUTION_STOP.has(w.toLowerCase().replace(/[’]/g, "'"));
+        return ended(w) || INSTITUTION_STOP.has(w.toLowerCase().replace(/[’]/g, "'"));
       };
       while (from > 0 && !stops(from - 1)) from--;
       const named = words.slice(from);
