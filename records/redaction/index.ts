@@ -214,6 +214,6 @@ function stripSuffix(word: string): string {
 }
 
 function sentenceInitial(text: string, at: number): boolean {
-  const before = text.slice(0, at).replace(/[\s"'“‘(\[-]+$/u, '');
+  const before = text.slice(0, at).replace(/[\s"'“‘([-]+$/u, '');
   return before === '' || /[.!?:;\n•*]$/u.test(before);
 }

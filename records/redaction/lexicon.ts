@@ -1,4 +1,3 @@
-/// <reference path="./vendor.d.ts" />
 /**
  * The word lists redaction leans on: an English dictionary (an-array-of-english-words, about
  * 275,000 words, British spellings included), compromise's lexicon of first names and surnames,

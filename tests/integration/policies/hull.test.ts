@@ -1,7 +1,7 @@
 /** Hull's guidance as written: counterparts, DSLs told before the senior managers, the proforma from the board stage. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
 import { proformaIdFor } from '../../../records/proformaStore';
-import { decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const hullCase = (overrides: Record<string, unknown> = {}) => ({
   partnership: 'hull',
