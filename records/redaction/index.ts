@@ -97,7 +97,7 @@ export function findSpans(text: string, known: readonly string[] = []): Span[] {
       previousWasName = spans.some((s) => s.label === 'name' && s.start <= t.start && t.end <= s.end);
       continue;
     }
-    const verdict = judgeWord(text, tokens, i, previousWasName);
+    const verdict = judgeWord(text, tokens, i, previousWasName, spans.filter((s) => s.label === 'name' || s.label === 'removed'));
     if (verdict) spans.push({ start: t.start, end: t.end, label: verdict });
     previousWasName = verdict === 'name';
   }
@@ -105,7 +105,7 @@ export function findSpans(text: string, known: readonly string[] = []): Span[] {
 }
 
 /** What one word is, if it identifies: a name, or an unknown word (removed). */
-function judgeWord(text: string, tokens: Token[], i: number, previousWasName: boolean): Label | undefined {
+function judgeWord(text: string, tokens: Token[], i: number, previousWasName: boolean, nameSpans: Span[]): Label | undefined {
   const lex = getLexicon();
   const t = tokens[i];
   // Numbers and codes are the rules' business: "11pm", "3rd", "s47" are not names.
@@ -131,6 +131,9 @@ function judgeWord(text: string, tokens: Token[], i: number, previousWasName: bo
     if (lex.surnames.has(part) && (capitalised || (previousWasName && adjacentToPrevious))) return 'name';
     if (!lex.english.has(part) && !lex.english.has(stripSuffix(part))) return part.length <= 1 ? undefined : 'removed';
   }
+  // "Kobe and Blessing": a capitalised word joined to a name by "and" is a name too.
+  const beforePrevious = i > 1 ? tokens[i - 2] : undefined;
+  if (capitalised && !initial && /^(?:and|&|or)$/i.test(previous) && beforePrevious && nameSpans.some((s) => s.start <= beforePrevious.start && beforePrevious.end <= s.end) && !lex.safe.has(word)) return 'name';
   // A capitalised word right after a name is its surname: "Kayden Bates", "Tyler Hall".
   if (previousWasName && adjacentToPrevious && capitalised && !lex.common.has(word)) return 'name';
   // After a relation, a name-like capitalised word: "mum Sky", "Nan Pat".

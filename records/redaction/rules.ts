@@ -33,6 +33,8 @@ const ORD = String.raw`(?:st|nd|rd|th)`;
 const WORD_ORDINAL = String.raw`(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[- ]?first)`;
 const NUMBER_WORD = String.raw`(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen)`;
 const STREET = String.raw`(?:street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|place|pl|court|ct|crescent|cres|gardens|gdns|grove|gr|terrace|tce|square|sq|mews|walk|rise|parade|vale|wharf|row|view|green|hill|park|gate|fold|garth|croft|chase|boulevard|walkway)`;
+/** Street words that read as ordinary words unless a house number comes first: "22 Spring Bank". */
+const STREET_AFTER_NUMBER = String.raw`(?:bank|mount|end|side|field|fields|meadows?|dale|brow|heights|approach|common|cross|grange|crest|holme|garth|paddock|lawns|nook|ings|orchard|bridge|wood|woods|gardens?)`;
 /** The postcode areas of the United Kingdom, so "A1" or "Y3" is not taken for a district. */
 const AREA = String.raw`(?:AB|AL|B|BA|BB|BD|BH|BL|BN|BR|BS|BT|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|DT|DY|E|EC|EH|EN|EX|FK|FY|G|GL|GU|GY|HA|HD|HG|HP|HR|HS|HU|HX|IG|IM|IP|IV|JE|KA|KT|KW|KY|L|LA|LD|LE|LL|LN|LS|LU|M|ME|MK|ML|N|NE|NG|NN|NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|S|SA|SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|TA|TD|TF|TN|TQ|TR|TS|TW|UB|W|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE)`;
 /** "Section 47", "s17": the Children Act, not a Sheffield postcode. */
@@ -182,7 +184,7 @@ export const RULES: readonly Rule[] = [
     // 14 Acacia Avenue, 3a mill lane, Flat 2, 17 Rowan House.
     name: 'street address',
     label: 'address',
-    pattern: new RegExp(String.raw`\b\d{1,4}[a-z]?,?\s+(?:[\p{L}'’-]+\s+){1,3}(?:${STREET}|house|court|lodge|cottages?|flats|buildings?|mansions|tower|estate)\b`, 'giu'),
+    pattern: new RegExp(String.raw`\b\d{1,4}[a-z]?,?\s+(?:[\p{L}'’-]+\s+){1,3}(?:${STREET}|${STREET_AFTER_NUMBER}|house|court|lodge|cottages?|flats|buildings?|mansions|tower|estate)\b`, 'giu'),
   },
   { name: 'flat or unit', label: 'address', pattern: /\b(?:flat|apartment|apt|room|house number)\s+\d+[a-z]?\b/giu },
   {
