@@ -78,6 +78,14 @@ describe('the Hull policy', () => {
       }
       expect(proforma.text).not.toMatch(/\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December)\b|\d{4}-\d{2}-\d{2}/);
     }
+    // The link opens the one proforma (records/proforma.ts) for the board's mailbox holder, signed in: months, roles, no reference.
+    const board = await system.asStaff('hscb@example.org');
+    const page = await board.get(new URL(/https?:\/\/\S+\/proformas\/PF-[\w-]+/.exec(proformas[1].text)![0]).pathname);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(proformaId);
+    expect(page.html).toContain('Stage 5: ');
+    expect(page.html).not.toContain(reference);
+    expect(page.html).not.toContain(body.childReference);
     await keepHistory(suite, reference, 'v3-hull-deadlines-notices-before-proforma');
     await endCase(suite, reference);
   });
