@@ -25,7 +25,12 @@ import { principalOf } from '../identity/principal';
 /** An admin's answer to one offered text: approve (perhaps with more taken out) or refuse. */
 const decisionSchema = z.object({
   decision: z.enum(['approve', 'refuse'], { error: 'choose approve or refuse' }),
-  text: z.string().max(5_000, 'must be 5,000 characters or fewer').optional(),
+  text: z
+    .string()
+    .max(5_000, 'must be 5,000 characters or fewer')
+    // eslint-disable-next-line no-control-regex
+    .refine((v) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(v), 'must not contain control characters')
+    .optional(),
 });
 
 export function recordsRouter(deps: Pick<AppDeps, 'db' | 'policies' | 'csrfSecret' | 'publicUrl'>): Router {

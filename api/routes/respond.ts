@@ -19,6 +19,7 @@ import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
 import { recordReadOf } from '../audit';
+import { log } from '../../shared/log';
 import { redactText } from '../../records/redaction';
 import { FREE_TEXT_FIELDS, FREE_TEXT_LABELS, offerTexts, type FreeTextField } from '../../records/proformaStore';
 import type { CaseInFront } from '../caseInFront';
@@ -108,11 +109,12 @@ export function respondRouter(deps: AppDeps): Router {
       const offers = redactedForBoard(link.page, form.data).filter((t) => ticked.has(t.field));
       if (offers.length > 0) {
         const you = link.page.invited.find((p) => p.you);
+        // The decision is recorded by now: an offer that cannot be kept must not turn that into an error page.
         await offerTexts(
           deps.db,
           { reference, partnershipId: link.partnershipId, byId: recipientId, byRole: you?.role ?? recorded.recordedBy ?? 'person deciding' },
           offers.map((o) => ({ stage, field: o.field, text: o.redacted })),
-        );
+        ).catch((error: unknown) => log.error({ reference, stage, fields: offers.map((o) => o.field), err: (error as Error).name }, 'an offer of text for the proforma could not be kept'));
       }
       res.render('respond-done.njk', { ...link.page, caseInFront: link.page, recorded, roleLabel });
     } catch (error) {

@@ -59,7 +59,9 @@ export function redactText(text: string, known: readonly string[] = []): string 
 
 /** Zero-width characters and look-alike apostrophes would let a name slip past the word lists. */
 function normalise(text: string): string {
-  return text.normalize('NFKC').replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '');
+  // Control characters (NUL among them, which PostgreSQL refuses in text) go too; lines and tabs stay.
+  // eslint-disable-next-line no-control-regex
+  return text.normalize('NFKC').replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
 }
 
 /** Every span to remove, before merging. Exported for tests that ask which pass found what. */

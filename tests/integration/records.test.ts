@@ -503,6 +503,10 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       const added = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(page.html)!, decision: 'approve', text: `${offered.plan} Jayden lives at home.` }, follow: false });
       expect(added.status).toBe(400);
       expect(htmlText(added.html)).toContain('An edit may only take words out');
+      const nul = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(added.html)!, decision: 'approve', text: 'Assessment\u0000' }, follow: false });
+      expect(nul.status).toBe(400);
+      const twice = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(nul.html)!, decision: ['approve', 'refuse'] }, follow: false });
+      expect(twice.status).toBe(400);
       const noToken = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { decision: 'approve' }, follow: false });
       expect(noToken.status).toBe(403);
     });
