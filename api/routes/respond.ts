@@ -30,7 +30,8 @@ import type { CaseInFront } from '../caseInFront';
  * added as known values, so they go too, never needed for anything else to go.
  */
 function redactedForBoard(page: CaseInFront, decision: DecisionForm): { field: FreeTextField; label: string; redacted: string }[] {
-  const known = [page.reference, ...page.invited.flatMap((p) => [p.name, p.email ?? ''])].filter((v): v is string => Boolean(v));
+  const sides = [page.sides.raiser, page.sides.other];
+  const known = [page.reference, page.childReference, ...sides.flatMap((p) => [p.name, p.email, p.phone ?? '']), ...page.invited.flatMap((p) => [p.name, p.email ?? ''])].filter((v) => Boolean(v));
   return FREE_TEXT_FIELDS.flatMap((field) => {
     const value = (decision as Record<string, unknown>)[field];
     return typeof value === 'string' && value.trim() ? [{ field, label: FREE_TEXT_LABELS[field], redacted: redactText(value, known) }] : [];

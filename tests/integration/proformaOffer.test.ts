@@ -34,13 +34,14 @@ describe('offering redacted text for the proforma from the decision page', () =>
     const person = new Visitor(new URL(link).origin);
     const page = await openLink(link, person);
     expect(page.status).toBe(200);
-    const reasons = 'met kayden and his mum stacey at 14 acacia avenue on 3 april 2015, he is in yr 3 at hillside primary; we think the threshold is not met';
+    // With what the case itself holds (Ann Teacher raised it; the child's reference) removed as known values too.
+    const reasons = 'met kayden and his mum stacey at 14 acacia avenue on 3 april 2015, he is in yr 3 at hillside primary (UPN-A123456789012); ann teacher agrees; we think the threshold is not met';
     const check = await person.request(link, { form: { _csrf: csrfIn(page.html)!, outcome: 'notResolved', reasons }, follow: false });
     expect(check.status).toBe(200);
     expect(textOf(check.html)).toContain('This is how your words would appear to the board');
     const shown = shownFor(check.html, 'reasons');
     expect(shown).toContain('we think the threshold is not met');
-    for (const identifying of ['kayden', 'stacey', 'acacia', '3 april 2015', 'yr 3', 'hillside']) expect(shown.toLowerCase()).not.toContain(identifying);
+    for (const identifying of ['kayden', 'stacey', 'acacia', '3 april 2015', 'yr 3', 'hillside', 'UPN-A123456789012', 'ann', 'teacher agrees']) expect(shown.toLowerCase()).not.toContain(identifying);
     // Their own words are still there in full, in "your answers" (the record keeps them).
     expect(textOf(check.html)).toContain(reasons);
 
