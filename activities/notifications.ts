@@ -6,6 +6,7 @@
  * A permanent refusal (SMTP 5xx: no such mailbox) is an answer, not a failure: it is kept with the
  * key and returned, never retried, so one bad address cannot hold a case (decision 11).
  */
+import { proformaIdFor } from '../records/proformaStore';
 import { createHash } from 'node:crypto';
 import type { Delivery, Notification } from '../shared/events';
 import { renderNotification } from '../mail/render';
@@ -45,7 +46,10 @@ export async function sendNotification(deps: ActivityDeps, n: Notification): Pro
     : undefined;
   // A plain pointer to the case's page: no token, so a forwarded or leaked email opens nothing by
   // itself. The only capability an email carries is the decision link above (one case, stage and person).
-  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now });
+  // The proforma email links to the proforma by its own id (issue 10): built from the record by
+  // the one builder when read, never carried in the email or assembled by the workflow.
+  const proformaUrl = n.kind === 'proforma' ? `${publicUrl}/partnerships/${encodeURIComponent(n.partnershipId)}/proformas/${await proformaIdFor(db, n.reference)}` : undefined;
+  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now, proformaUrl });
   const messageId = `<${createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@lscp-escalations>`;
   try {
     await mailer.send({ to: n.recipient.email, ...email, messageId });

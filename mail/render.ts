@@ -22,6 +22,8 @@ export interface RenderContext {
   link?: string;
   caseUrl: string;
   now: Date;
+  /** For the proforma email: the proforma by its own id, below the partnership (never the case). */
+  proformaUrl?: string;
 }
 
 const SUBJECT_ACTION: Record<Notification['kind'], string> = {
@@ -58,6 +60,8 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       reviewDate,
       link: ctx.link,
       caseUrl: ctx.caseUrl,
+      proformaUrl: ctx.proformaUrl,
+      proformaTextsUrl: ctx.proformaUrl?.replace(/\/proformas\/[^/]+$/, '/proforma-texts'),
       roleLabel,
       outcomeLabel,
       statusLabel,
@@ -67,6 +71,8 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
     .trim();
   const stageLabel = `stage ${n.stage.number}: ${n.stage.name}`;
   const withDeadline = n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' || n.kind === 'overdueReminder';
+  // The proforma email names no case: the board's copy is not to be tied back to a child's file.
+  if (n.kind === 'proforma') return { subject: `${n.partnershipName}: an anonymised proforma is ready`, text: text + '\n', html: toHtml(text, 'Anonymised proforma') };
   const subject =
     n.kind === 'resolutionConfirmation'
       ? `${n.reference}: resolved at ${stageLabel}`

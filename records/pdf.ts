@@ -106,9 +106,10 @@ export async function renderProformaPdf(p: Proforma, options: PdfOptions = {}): 
   const done = collect(doc);
   const agency = (a: Proforma['agencies']['raiser']) => (a.type ? `${a.name} (${a.type})` : a.name);
 
-  title(doc, p.title, `${p.partnership}. Anonymised: nothing here should identify the child, the family or the practitioners.`);
+  title(doc, p.title, `${p.partnership}. Anonymised: built from recorded fields; practitioners' words only where offered and approved.`);
   heading(doc, 'The disagreement');
   fields(doc, [
+    ['Proforma', p.proformaId],
     ['Partnership', p.partnership],
     ['Policy', `${p.policy.title ?? p.partnership}, version ${p.policy.version}`],
     ['Raising agency', agency(p.agencies.raiser)],
@@ -165,7 +166,7 @@ export async function renderProformaPdf(p: Proforma, options: PdfOptions = {}): 
     paragraph(doc, 'None were recorded.');
   }
 
-  footer(doc, 'Anonymised proforma');
+  footer(doc, `Anonymised proforma ${p.proformaId}`);
   doc.end();
   return done;
 }

@@ -1,16 +1,20 @@
 /**
  * The anonymised proforma (Hull's "resolving inter-agency disagreements proforma"): what the
- * partnership board learns from a disagreement without learning who the child is.
+ * partnership board learns from a disagreement without learning who the child is. The one builder
+ * for the page, the PDF, the JSON and the email's link.
  *
- * Built field by field from the record rather than by deleting fields from it, so nothing new in
- * the record can leak here by default. Agencies appear by name and type, people only by role;
- * dates only as month and year (an exact date can pick out a child); the description and the
- * references not at all. The free text that has to be shared (reasons, agreed outcome and plan,
- * outstanding issues, lessons notes) goes through redactText with every identifying value the
- * record holds.
+ * Built field by field from the record's structured fields: agencies by name and type, the
+ * category by its label, people by role, outcomes as labels, escalations and why, the flags and
+ * the lessons-learned boxes, dates only as month and year. No case reference: the proforma has an
+ * id of its own (random, kept in the database). Free text (reasons, agreed outcome and plan,
+ * outstanding issues, lessons notes) is left out, except where its author offered the redacted
+ * version and a partnership admin approved it (./proformaStore): then the approved text, as approved.
  */
 import { describeParticipant, type CaseRecord, type Decision } from './caseRecord';
-import { findNames, redactText } from './redact';
+import type { Database } from '../db/database';
+import type { PolicyPack } from '../shared/policy/schema';
+import { loadCaseRecord } from './caseRecord';
+import { approvedKey, approvedTexts, proformaIdFor, type FreeTextField } from './proformaStore';
 
 export const PROFORMA_TITLE = 'Resolving inter-agency disagreements proforma';
 
@@ -42,6 +46,8 @@ export interface ProformaStage {
 
 export interface Proforma {
   title: typeof PROFORMA_TITLE;
+  /** The proforma's own id: not the case reference, and not derivable from it. */
+  proformaId: string;
   partnership: string;
   policy: { title?: string; version: string };
   agencies: { raiser: ProformaAgency; other: ProformaAgency };
@@ -61,9 +67,15 @@ export interface Proforma {
   lessons?: { trainingNeed: boolean; commissioningNeed: boolean; agencyGuidance: boolean; partnershipGuidance: boolean; notes?: string };
 }
 
-export function buildProforma(record: CaseRecord): Proforma {
-  const known = identifyingValues(record);
-  const redact = (text: string | undefined) => (text === undefined ? undefined : redactText(text, known));
+/** What the builder needs besides the record: the proforma's id and the approved free text (stage/field → text). */
+export interface ProformaExtras {
+  proformaId: string;
+  approved?: ReadonlyMap<string, string>;
+}
+
+export function buildProforma(record: CaseRecord, extras: ProformaExtras): Proforma {
+  const approved = extras.approved ?? new Map<string, string>();
+  const text = (stage: number, field: FreeTextField) => approved.get(approvedKey(stage, field));
   const month = (iso: string) => monthYear(iso, record.timeZone);
   const agency = (side: 'raiser' | 'other'): ProformaAgency => {
     const { name, type } = record.parties[side].agency;
@@ -74,10 +86,10 @@ export function buildProforma(record: CaseRecord): Proforma {
       outcome: d.outcome,
       outcomeLabel: d.outcomeLabel,
       by: describeParticipant(d.by),
-      reasons: redact(d.reasons),
-      agreedOutcome: redact(d.agreedOutcome),
-      agreedPlan: redact(d.agreedPlan),
-      outstandingIssues: redact(d.outstandingIssues),
+      reasons: text(d.stage, 'reasons'),
+      agreedOutcome: text(d.stage, 'agreedOutcome'),
+      agreedPlan: text(d.stage, 'agreedPlan'),
+      outstandingIssues: text(d.stage, 'outstandingIssues'),
     });
 
   const highest = record.stages.reduce<(typeof record.stages)[number] | undefined>((top, s) => (!top || s.number > top.number ? s : top), undefined);
@@ -85,6 +97,7 @@ export function buildProforma(record: CaseRecord): Proforma {
   const lessons = resolution?.lessons;
   return withoutUndefined({
     title: PROFORMA_TITLE,
+    proformaId: extras.proformaId,
     partnership: record.partnership.name,
     policy: withoutUndefined({ title: record.policy.title, version: record.policy.version }),
     agencies: { raiser: agency('raiser'), other: agency('other') },
@@ -107,7 +120,7 @@ export function buildProforma(record: CaseRecord): Proforma {
       }),
     ),
     escalations: record.escalations.map((e) =>
-      withoutUndefined({ fromStage: e.fromStage, toStage: e.toStage, month: month(e.at), because: e.because, reasons: redact(e.reasons) }),
+      withoutUndefined({ fromStage: e.fromStage, toStage: e.toStage, month: month(e.at), because: e.because, reasons: e.reasons ? text(e.fromStage, 'reasons') : undefined }),
     ),
     resolution: resolution
       ? withoutUndefined({
@@ -124,42 +137,18 @@ export function buildProforma(record: CaseRecord): Proforma {
           commissioningNeed: lessons.commissioningNeed,
           agencyGuidance: lessons.agencyGuidance,
           partnershipGuidance: lessons.partnershipGuidance,
-          notes: redact(lessons.notes),
+          notes: text(resolution.stage, 'lessonsNotes'),
         })
       : undefined,
   });
 }
 
-/**
- * Everything in the record that identifies the child, the family or the practitioners: the
- * references, the parties' names and emails, and the names the case's own text mentions (the
- * description is where a child's full name usually is, so a later "Jayden" alone is caught too).
- */
-export function identifyingValues(record: CaseRecord): string[] {
-  const { raiser, other } = record.parties;
-  const freeText = [
-    record.description,
-    ...record.stages.flatMap((s) => (s.decision ? decisionText(s.decision) : [])),
-  ].join('\n');
-  // Words that are capitalised in the case's text without being anyone's name.
-  const vocabulary = [
-    record.partnership.name,
-    raiser.agency.name,
-    other.agency.name,
-    record.category.label,
-    record.policy.title ?? '',
-    ...record.stages.map((s) => s.name),
-  ];
-  return [
-    record.reference,
-    record.childReference,
-    ...[raiser, other].flatMap((p) => [p.name, p.email, p.email.split('@')[0]]),
-    ...findNames(freeText, vocabulary),
-  ].filter((v) => v.trim().length > 0);
-}
-
-function decisionText(d: Decision): string[] {
-  return [d.reasons, d.agreedOutcome, d.agreedPlan, d.outstandingIssues, d.lessons?.notes].filter((t): t is string => Boolean(t));
+/** The case's proforma as the board sees it, or undefined for an unknown case. */
+export async function loadProforma(db: Database, policies: Map<string, PolicyPack>, reference: string): Promise<{ record: CaseRecord; proforma: Proforma } | undefined> {
+  const record = await loadCaseRecord(db, policies, reference);
+  if (!record) return undefined;
+  const [proformaId, approved] = await Promise.all([proformaIdFor(db, reference), approvedTexts(db, reference)]);
+  return { record, proforma: buildProforma(record, { proformaId, approved }) };
 }
 
 /** "March 2026": as precise as the proforma gets about when. */

@@ -188,7 +188,8 @@ export interface CaseEventDetails {
   reminderSent: { kind: 'beforeDeadline'; before: string } | { kind: 'overdue'; mode: 'prompt' | 'final'; escalatesAt?: string };
   panelConvened: { members: Party[] };
   outcomeNotified: { outcome: { outcome: Outcome['outcome']; byRole: string } | 'resolved'; told: Party[] };
-  proformaSent: { recipients: Party[]; proforma: Proforma };
+  /** `proforma` only in cases that sent theirs before issue 10: newer ones email a link, and the proforma is built from the record. */
+  proformaSent: { recipients: Party[]; proforma?: Proforma };
   resolved: Outcome;
   confirmationSent: { recipients: Party[] };
   dutyAssigned: { duty: string; name: string; due: string; owners: Party[] };

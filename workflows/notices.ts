@@ -3,7 +3,7 @@
  * address stop the case. A permanent refusal is recorded, the partnership mailbox is told, and the
  * case goes on (decision 11). Also the notices the policy names around stages and outcomes.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DeliveredTo, Notification, NotificationKind, Party, Recipient, StageSummary } from '../shared/events';
 import type { RoleRef, Stage } from '../shared/policy/schema';
 import { DELIVERY_FAILED } from '../shared/searchAttributes';
@@ -90,10 +90,24 @@ export async function tellOutcome(c: CaseContext, run: StageRun): Promise<void> 
   await sendProforma(c, run, rules.proforma);
 }
 
-/** Hull's anonymised proforma: nothing that identifies the child, the family or the people. */
+/**
+ * Cases that reach a proforma from here on email only a link to it (issue 10): the proforma is
+ * built from the record by records/proforma.ts when read, with no case reference and months, not
+ * dates. Cases that sent theirs before keep the old shape on replay.
+ */
+export const PROFORMA_BY_LINK = 'proforma-by-link';
+
+/** Hull's anonymised proforma: the partnership is told it is ready, with a link for its signed-in staff. */
 export async function sendProforma(c: CaseContext, run: StageRun, refs: RoleRef[]): Promise<void> {
   if (refs.length === 0) return;
   const to = await c.recipientsOf(refs);
+  if (patched(PROFORMA_BY_LINK)) {
+    await deliver(c, 'proforma', to, c.summary(run, c.current!.view.deadline));
+    await c.record({ type: 'proformaSent', stage: run.number, detail: { recipients: parties(to) } });
+    return;
+  }
+  // Before PROFORMA_BY_LINK: the workflow assembled a proforma of its own (replay only; the email
+  // activity no longer puts it in any email).
   const { policy, input } = c;
   const agencyName = (id: string) => policy.directory.agencies.find((a) => a.id === id)?.name ?? id;
   const proforma = {

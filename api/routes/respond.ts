@@ -19,6 +19,24 @@ import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems } from '../problem';
 import { recordReadOf } from '../audit';
+import { log } from '../../shared/log';
+import { redactText } from '../../records/redaction';
+import { FREE_TEXT_FIELDS, FREE_TEXT_LABELS, offerTexts, type FreeTextField } from '../../records/proformaStore';
+import type { CaseInFront } from '../caseInFront';
+
+/**
+ * The proforma part of the decision (issue 10): each free text the person wrote, redacted as the
+ * board would see it. The redaction depends on the text; the case's own names and addresses are
+ * added as known values, so they go too, never needed for anything else to go.
+ */
+function redactedForBoard(page: CaseInFront, decision: DecisionForm): { field: FreeTextField; label: string; redacted: string }[] {
+  const sides = [page.sides.raiser, page.sides.other];
+  const known = [page.reference, page.childReference, ...sides.flatMap((p) => [p.name, p.email, p.phone ?? '']), ...page.invited.flatMap((p) => [p.name, p.email ?? ''])].filter((v) => Boolean(v));
+  return FREE_TEXT_FIELDS.flatMap((field) => {
+    const value = (decision as Record<string, unknown>)[field];
+    return typeof value === 'string' && value.trim() ? [{ field, label: FREE_TEXT_LABELS[field], redacted: redactText(value, known) }] : [];
+  });
+}
 
 type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
 
@@ -72,7 +90,14 @@ export function respondRouter(deps: AppDeps): Router {
     // Nothing is recorded until the person has checked their answers: a scanner that submits
     // the form once does not decide a child's case.
     if (body._confirm !== 'yes') {
-      return res.render('respond-check.njk', { ...link.page, caseInFront: link.page, csrfToken: generateCsrfToken(req, res), decision: form.data, fields: Object.entries(form.data).filter(([, v]) => v !== undefined) });
+      return res.render('respond-check.njk', {
+        ...link.page,
+        caseInFront: link.page,
+        csrfToken: generateCsrfToken(req, res),
+        decision: form.data,
+        fields: Object.entries(form.data).filter(([, v]) => v !== undefined),
+        forBoard: redactedForBoard(link.page, form.data),
+      });
     }
     const { reference, stage, recipientId, jti } = link.claims;
     try {
@@ -80,6 +105,18 @@ export function respondRouter(deps: AppDeps): Router {
         args: [{ stage, recipientId, decision: toOutcome(form.data) }],
       });
       await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
+      // Offered for the partnership's learning: only the fields ticked, as the redacted text shown.
+      const ticked = new Set([body._offer ?? []].flat());
+      const offers = redactedForBoard(link.page, form.data).filter((t) => ticked.has(t.field));
+      if (offers.length > 0) {
+        const you = link.page.invited.find((p) => p.you);
+        // The decision is recorded by now: an offer that cannot be kept must not turn that into an error page.
+        await offerTexts(
+          deps.db,
+          { reference, partnershipId: link.partnershipId, byId: recipientId, byRole: you?.role ?? recorded.recordedBy ?? 'person deciding' },
+          offers.map((o) => ({ stage, field: o.field, text: o.redacted })),
+        ).catch((error: unknown) => log.error({ reference, stage, fields: offers.map((o) => o.field), err: (error as Error).name }, 'an offer of text for the proforma could not be kept'));
+      }
       res.render('respond-done.njk', { ...link.page, caseInFront: link.page, recorded, roleLabel });
     } catch (error) {
       const refusal = refusalOf(error);

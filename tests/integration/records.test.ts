@@ -15,7 +15,10 @@ import { appendEvent } from '../../db/record';
 import { startMailCatcher, type MailCatcher } from '../../mail/catcher';
 import { buildCaseRecord, type CaseRecord } from '../../records/caseRecord';
 import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
-import { buildProforma, type Proforma } from '../../records/proforma';
+import { loadProforma, type Proforma } from '../../records/proforma';
+import { offerTexts, proformaIdFor } from '../../records/proformaStore';
+import { redactText } from '../../records/redaction';
+import { csrfIn } from '../support/visitor';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { freshDatabase } from '../support/databases';
@@ -195,6 +198,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
   let admin: Visitor;
   let record: CaseRecord;
   let proforma: Proforma;
+  let registry: ReturnType<typeof loadPolicyRegistry>;
   /** A page, as the partnership's admin signed in (their session cookie); the API, with the key. */
   const get = (path: string) => fetch(base + path, { headers: path.startsWith('/api/') ? KEY : { cookie: admin.cookieHeader } });
 
@@ -214,7 +218,8 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     admin = await signedInAsStaff(base, adminAccount(policies, 'bromley').email);
     KEY.authorization = `Bearer ${(await createApiClient(db, { partnership: 'bromley', scope: 'read', name: 'Bromley records test' })).key}`;
     record = (await buildCaseRecord(db, pack, REFERENCE))!;
-    proforma = buildProforma(record);
+    proforma = (await loadProforma(db, policies, REFERENCE))!.proforma;
+    registry = policies;
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
@@ -381,12 +386,16 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
         resolution: { stage: 2, month: 'March 2026', reviewMonth: 'June 2026', by: "line manager, Bromley Children's Social Care" },
         lessons: { trainingNeed: true, commissioningNeed: false, agencyGuidance: true, partnershipGuidance: false },
       });
-      // The free text survives, minus the identifying parts.
-      expect(proforma.escalations[0].reasons).toContain('the threshold is not met');
-      expect(proforma.escalations[0].reasons).toContain('Mrs [removed]');
-      expect(proforma.resolution?.agreedPlan).toBe('Assessment to start within 5 working days. Joint home visit to Mrs [removed] at [removed]. School to send attendance weekly.');
-      expect(proforma.lessons?.notes).toContain('misread the threshold document');
+      // A proforma id of its own, not the reference nor anything made from it.
+      expect(proforma.proformaId).toMatch(/^PF-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      for (const part of REFERENCE.split('-')) expect(proforma.proformaId).not.toContain(part);
       expect(proforma).not.toHaveProperty('description');
+    });
+
+    it('holds no free text by default: no reasons, outcome or plan in words, outstanding issues or lessons notes', () => {
+      const json = JSON.stringify(proforma);
+      for (const key of ['reasons', 'agreedOutcome', 'agreedPlan', 'outstandingIssues', 'notes']) expect(json).not.toContain(`"${key}"`);
+      for (const words of ['threshold is not met', 'Assessment to start', 'misread the threshold', 'birth certificate']) expect(json).not.toContain(words);
     });
 
     it('holds nothing identifying as JSON, from the API too', async () => {
@@ -428,6 +437,124 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       const res = await get(`/cases/${REFERENCE}/proforma.pdf`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/pdf');
+    });
+  });
+
+  describe('free text offered for the proforma', () => {
+    const STAGE1_REASONS = EVENTS[2][4] as { reasons: string };
+    let offered: { reasons: string; plan: string };
+
+    beforeAll(async () => {
+      offered = { reasons: redactText(STAGE1_REASONS.reasons), plan: redactText(AGREED_PLAN) };
+      await offerTexts(db, { reference: REFERENCE, partnershipId: 'bromley', byId: 'other.worker.0', byRole: "Practitioner, Bromley Children's Social Care" }, [
+        { stage: 1, field: 'reasons', text: offered.reasons },
+        { stage: 2, field: 'agreedPlan', text: offered.plan },
+      ]);
+    });
+
+    const offersPage = async (visitor: Visitor) => visitor.get('/partnerships/bromley/proforma-texts');
+    const idOf = (html: string, fieldLabel: string) => new RegExp(`id="text-(\\d+)"[^]*?${fieldLabel}`).exec(html)?.[1];
+
+    it('is redacted before it is offered: nothing identifying, the sense kept', () => {
+      expectNothingIdentifying(offered.reasons, 'offered reasons');
+      expectNothingIdentifying(offered.plan, 'offered plan');
+      expect(offered.reasons).toContain('the threshold is not met');
+      expect(offered.plan).toContain('School to send attendance weekly.');
+    });
+
+    it('stays out of the proforma while it is only offered', async () => {
+      const now = (await loadProforma(db, registry, REFERENCE))!.proforma;
+      expect(JSON.stringify(now)).not.toContain('threshold is not met');
+      expect(now.resolution).not.toHaveProperty('agreedPlan');
+    });
+
+    it("is listed for the partnership's admins, by proforma id and never by case reference", async () => {
+      const page = await offersPage(admin);
+      expect(page.status).toBe(200);
+      const text = htmlText(page.html);
+      expect(text).toContain(proforma.proformaId);
+      expect(text).toContain('School to send attendance weekly.');
+      expect(page.html).not.toContain(REFERENCE);
+      expectNothingIdentifying(text, 'offers page');
+    });
+
+    it("refuses another partnership's admin, to see or to decide", async () => {
+      const hullAdmin = await signedInAsStaff(base, adminAccount(registry, 'hull').email);
+      expect((await offersPage(hullAdmin)).status).toBe(403);
+      const mine = await offersPage(admin);
+      const id = idOf(mine.html, 'Agreed plan')!;
+      const tried = await hullAdmin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(mine.html)!, decision: 'approve' }, follow: false });
+      expect(tried.status).toBe(403);
+      // Nor through their own partnership's address: the text is not theirs.
+      const own = await hullAdmin.get('/partnerships/hull/proforma-texts');
+      expect(own.status).toBe(200);
+      // Hull's page has nothing waiting, so no form token to post with: refused by CSRF (403) or, with one, as unknown (404).
+      const theirs = await hullAdmin.request(`/partnerships/hull/proforma-texts/${id}`, { form: { _csrf: csrfIn(own.html) ?? '', decision: 'approve' }, follow: false });
+      expect([403, 404]).toContain(theirs.status);
+      expect(JSON.stringify((await loadProforma(db, registry, REFERENCE))!.proforma)).not.toContain('attendance weekly');
+      // And the proforma by id is not theirs either.
+      expect((await hullAdmin.get(`/partnerships/bromley/proformas/${proforma.proformaId}`)).status).toBe(403);
+      expect((await hullAdmin.get(`/partnerships/hull/proformas/${proforma.proformaId}`)).status).toBe(404);
+    });
+
+    it('refuses an edit that adds words, and a form without its CSRF token', async () => {
+      const page = await offersPage(admin);
+      const id = idOf(page.html, 'Agreed plan')!;
+      const added = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(page.html)!, decision: 'approve', text: `${offered.plan} Jayden lives at home.` }, follow: false });
+      expect(added.status).toBe(400);
+      expect(htmlText(added.html)).toContain('An edit may only take words out');
+      const nul = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(added.html)!, decision: 'approve', text: 'Assessment\u0000' }, follow: false });
+      expect(nul.status).toBe(400);
+      const twice = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(nul.html)!, decision: ['approve', 'refuse'] }, follow: false });
+      expect(twice.status).toBe(400);
+      const noToken = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { decision: 'approve' }, follow: false });
+      expect(noToken.status).toBe(403);
+    });
+
+    it('appears once approved (with more taken out), in the JSON, the page by id and the PDF; a refused text does not', async () => {
+      let page = await offersPage(admin);
+      const planId = idOf(page.html, 'Agreed plan')!;
+      const edited = offered.plan.replace(' School to send attendance weekly.', '');
+      const token = csrfIn(page.html)!;
+      const approved = await admin.request(`/partnerships/bromley/proforma-texts/${planId}`, { form: { _csrf: token, decision: 'approve', text: edited }, follow: false });
+      expect(approved.status).toBe(303);
+      // A decided text cannot be decided again.
+      expect((await admin.request(`/partnerships/bromley/proforma-texts/${planId}`, { form: { _csrf: token, decision: 'refuse' }, follow: false })).status).toBe(409);
+      page = await offersPage(admin);
+      const reasonsId = idOf(page.html, 'Reasons')!;
+      expect((await admin.request(`/partnerships/bromley/proforma-texts/${reasonsId}`, { form: { _csrf: csrfIn(page.html)!, decision: 'refuse' } })).status).toBe(200);
+
+      const { rows } = await db.query<{ field: string; status: string; decided_by: string; offered_by_role: string }>('SELECT field, status, decided_by, offered_by_role FROM proforma_texts WHERE reference = $1 ORDER BY field', [REFERENCE]);
+      expect(rows).toEqual([
+        { field: 'agreedPlan', status: 'approved', decided_by: adminAccount(registry, 'bromley').email, offered_by_role: "Practitioner, Bromley Children's Social Care" },
+        { field: 'reasons', status: 'refused', decided_by: adminAccount(registry, 'bromley').email, offered_by_role: "Practitioner, Bromley Children's Social Care" },
+      ]);
+
+      const now = (await loadProforma(db, registry, REFERENCE))!.proforma;
+      expect(now.resolution?.agreedPlan).toBe(edited);
+      expect(now.stages[1].outcome?.agreedPlan).toBe(edited);
+      expect(JSON.stringify(now)).not.toContain('threshold is not met');
+      expectNothingIdentifying(JSON.stringify(now), 'proforma with approved text');
+
+      const json = (await (await get(`/api/disagreements/${REFERENCE}/proforma`)).json()) as Proforma;
+      expect(json.resolution?.agreedPlan).toBe(edited);
+      const byId = await admin.get(`/partnerships/bromley/proformas/${now.proformaId}`);
+      expect(byId.status).toBe(200);
+      expect(htmlText(byId.html)).toContain('Assessment to start within 5 working days.');
+      expect(byId.html).not.toContain(REFERENCE);
+      expectNothingIdentifying(htmlText(byId.html), 'proforma page by id');
+      const pdf = pdfText(await renderProformaPdf(now, { compress: false }));
+      expect(pdf).toContain('Assessment to start within 5 working days.');
+      expectNothingIdentifying(pdf, 'proforma PDF with approved text');
+      const served = await admin.request(`/partnerships/bromley/proformas/${now.proformaId}.pdf`);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-disposition')).toBe(`attachment; filename="${now.proformaId}.pdf"`);
+    });
+
+    it('keeps one proforma id per case', async () => {
+      expect(await proformaIdFor(db, REFERENCE)).toBe(proforma.proformaId);
+      expect((await admin.get('/partnerships/bromley/proformas/PF-0000-0000-0000')).status).toBe(404);
+      expect((await admin.get('/partnerships/bromley/proformas/not-an-id')).status).toBe(404);
     });
   });
 

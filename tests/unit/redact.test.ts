@@ -1,110 +1,136 @@
-/** Redaction of free text for the anonymised proforma: known values, then patterns. */
-import { expandKnown, findNames, redactText, REMOVED } from '../../records/redact';
+/**
+ * Redaction of free text before it may reach the anonymised proforma (records/redaction). The
+ * corpus (tests/fixtures/redaction/corpus.txt) is written as practitioners write: lowercase names,
+ * nicknames, names in capitals, typos; every identifying value is marked {{like this}}. Every marked
+ * value must be gone, and most unmarked words must stay (so "remove everything" cannot pass).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { redactText } from '../../records/redaction';
 
-const R = REMOVED;
+const CORPUS = readFileSync(join(__dirname, '..', 'fixtures', 'redaction', 'corpus.txt'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() && !line.startsWith('#'));
 
-describe('redactText with known values', () => {
-  const known = ['Rachel Okonjo', 'rachel.okonjo@hillside.sch.uk', 'LCS-448812', 'Jayden Smith-Carter'];
+const MARK = /\{\{(.+?)\}\}/g;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Whole-word and case-insensitive: "Kayden" is in "Kayden's" but not in "Kaydens". */
+const stillThere = (text: string, value: string) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(value)}(?![\\p{L}\\p{N}])`, 'iu').test(text);
+const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
 
-  it('removes a whole name, and each of its parts on its own', () => {
-    expect(redactText('Rachel Okonjo called.', known)).toBe(`${R} called.`);
-    expect(redactText('Okonjo called; Rachel wrote.', known)).toBe(`${R} called; ${R} wrote.`);
+interface Result {
+  line: string;
+  out: string;
+  values: string[];
+  missed: string[];
+  kept: number;
+  total: number;
+}
+
+function run(line: string): Result {
+  const values = [...line.matchAll(MARK)].map((m) => m[1]);
+  const plain = line.replace(MARK, '$1');
+  const out = redactText(plain);
+  // The words that are not marked (a possessive after a mark belongs to the mark): each one found in the output counts once.
+  const rest = words(line.replace(/\{\{(.+?)\}\}(?:['’]s)?/g, ' '));
+  const available = new Map<string, number>();
+  for (const w of words(out)) available.set(w, (available.get(w) ?? 0) + 1);
+  let kept = 0;
+  for (const w of rest) {
+    const n = available.get(w) ?? 0;
+    if (n > 0) {
+      kept++;
+      available.set(w, n - 1);
+    }
+  }
+  return { line, out, values, missed: values.filter((v) => stillThere(out, v)), kept, total: rest.length };
+}
+
+describe('the redaction corpus', () => {
+  const results = CORPUS.map(run);
+  const values = results.reduce((n, r) => n + r.values.length, 0);
+  const missed = results.flatMap((r) => r.missed.map((value) => ({ value, out: r.out })));
+  const kept = results.reduce((n, r) => n + r.kept, 0);
+  const total = results.reduce((n, r) => n + r.total, 0);
+
+  afterAll(() => {
+    // The figures for the report: values found of those marked, words kept of those not marked.
+    console.log(`redaction corpus: ${CORPUS.length} sentences; identifying values found ${values - missed.length}/${values}; other words kept ${kept}/${total} (${((kept / total) * 100).toFixed(1)}%)`);
   });
 
-  it('treats both halves of a hyphenated name as parts', () => {
-    expect(redactText('Jayden Smith-Carter, then Jayden, then Carter, then Smith.', known)).toBe(`${R}, then ${R}, then ${R}, then ${R}.`);
+  it('has at least 200 sentences and 250 marked values', () => {
+    expect(CORPUS.length).toBeGreaterThanOrEqual(200);
+    expect(values).toBeGreaterThanOrEqual(250);
   });
 
-  it('ignores case', () => {
-    expect(redactText('RACHEL OKONJO and jayden', known)).toBe(`${R} and ${R}`);
+  it('removes every marked identifying value', () => {
+    expect(missed).toEqual([]);
   });
 
-  it('matches whole words only', () => {
-    expect(redactText('Rachelle and Okonjos and Smithson are other people.', known)).toBe('Rachelle and Okonjos and Smithson are other people.');
+  it('keeps at least 90% of the words that identify nobody', () => {
+    expect(kept / total).toBeGreaterThanOrEqual(0.9);
   });
 
-  it("keeps a possessive readable", () => {
-    expect(redactText("Jayden's school", known)).toBe(`${R}'s school`);
-  });
-
-  it('removes emails and references whole, without splitting them into parts', () => {
-    expect(redactText('Ref LCS-448812 from rachel.okonjo@hillside.sch.uk; LCS is the system.', known)).toBe(`Ref ${R} from ${R}; LCS is the system.`);
-  });
-
-  it('ignores known values of two letters or fewer', () => {
-    expect(expandKnown(['Mo Li', 'Al'])).toEqual(['mo li']);
-    expect(redactText('Mo and Li went to Al', ['Mo Li', 'Al'])).toBe('Mo and Li went to Al');
-  });
-
-  it('treats regular-expression characters in a known value literally', () => {
-    expect(redactText('Case (A+B) closed, case AAB open', ['(A+B)'])).toBe(`Case ${R} closed, case AAB open`);
-  });
-});
-
-describe('redactText patterns', () => {
-  it.each([
-    ['an email address', 'Write to kelly.smith99@example.co.uk today.', `Write to ${R} today.`],
-    ['a London number', 'Call 020 7946 0958 after 5.', `Call ${R} after 5.`],
-    ['a bracketed area code', 'Call (020) 7946 0958.', `Call ${R}.`],
-    ['a mobile', 'Mobile 07700 900123.', `Mobile ${R}.`],
-    ['an unspaced mobile', 'Mobile 07700900123.', `Mobile ${R}.`],
-    ['an international number', 'Or +44 7700 900123.', `Or ${R}.`],
-    ['a postcode', 'Lives in BR1 3AB now.', `Lives in ${R} now.`],
-    ['a lower-case postcode without a space', 'postcode sw1a1aa given', `postcode ${R} given`],
-    ['an NHS number', 'NHS number 943 476 5919.', `NHS number ${R}.`],
-    ['an NHS number with hyphens', 'NHS 943-476-5919.', `NHS ${R}.`],
-    ['a date of birth', 'DOB 12/03/2015.', `DOB ${R}.`],
-    ['a two-digit year', 'seen 1.2.15 at home', `seen ${R} at home`],
-    ['an ISO date', 'reviewed 2026-03-02', `reviewed ${R}`],
-    ['a date in words', 'born 12 March 2015 in Kent', `born ${R} in Kent`],
-    ['an ordinal date', 'on the 3rd of Sept we met', `on the ${R} we met`],
-    ['a day and month', 'meeting on 14 Feb.', `meeting on ${R}.`],
-    ['an abbreviated month and year', 'born 1 Jan. 2020 here', `born ${R} here`],
-    ['a month-first date', 'since March 12, 2015 at least', `since ${R} at least`],
-    ['a street address', 'visited 14 Acacia Avenue yesterday', `visited ${R} yesterday`],
-    ['an abbreviated street', 'at 221B Baker St.', `at ${R}.`],
-    ['a street at the end of a sentence', 'Visit 14 Acacia Avenue. Then school.', `Visit ${R}. Then school.`],
-    ['a flat and building', 'Flat 3, Rowan House, is damp', `${R}, is damp`],
-    ['a name after Mrs', 'Mrs Kelly Smith attended.', `Mrs ${R} attended.`],
-    ['a surname after Mr with an initial', 'Mr J. Smith attended.', `Mr ${R} attended.`],
-    ['a name after Dr', 'Dr Patel reviewed it.', `Dr ${R} reviewed it.`],
-    ['a name after Miss and Ms', 'Miss Brown and Ms Grey-Jones', `Miss ${R} and Ms ${R}`],
-  ])('removes %s', (_what, text, expected) => {
-    expect(redactText(text, [])).toBe(expected);
-  });
-
-  it('merges removals next to each other', () => {
-    expect(redactText('at 14 Acacia Avenue, BR1 3AB', [])).toBe(`at ${R}`);
-    expect(redactText('14 Acacia Avenue, Bromley BR1 3AB', [])).toBe(`${R}, Bromley ${R}`);
-  });
-
-  it('leaves month and year alone: that is how the proforma dates things', () => {
-    expect(redactText('Review in March 2026 and again in May.', [])).toBe('Review in March 2026 and again in May.');
-  });
-
-  it('leaves ordinary words and numbers alone', () => {
-    const text = 'The school and the social worker agreed a plan at stage 2; it may be reviewed in 6 weeks. The Team Manager (CSC) will check 3 times a week.';
-    expect(redactText(text, [])).toBe(text);
-  });
-
-  it('does not take a lower-case month word for a date', () => {
-    expect(redactText('Stage 2 may be skipped.', [])).toBe('Stage 2 may be skipped.');
+  it('keeps a sentence with nothing identifying whole', () => {
+    const clean = results.filter((r) => r.values.length === 0);
+    expect(clean.length).toBeGreaterThanOrEqual(40);
+    const changed = clean.filter((r) => r.out !== r.line);
+    // Typos may go (an unknown word is treated as a possible name); nothing else may.
+    expect(changed.map((r) => r.out)).toEqual(changed.filter((r) => /wihtout|shcool|recieved|apointments|visted/.test(r.line)).map((r) => r.out));
   });
 });
 
-describe('findNames', () => {
-  it('finds names after titles and runs of capitalised words', () => {
-    const names = findNames('On Monday Jayden Smith told staff that Mrs Kelly Smith and Mr Lee had moved.');
-    expect(names).toEqual(expect.arrayContaining(['Jayden Smith', 'Kelly Smith', 'Lee']));
-    expect(names).not.toContain('On Monday');
+describe('redactText', () => {
+  it('does not depend on what else the case contains: a name alone goes without being known', () => {
+    // A name, or a word no dictionary knows, whichever finds it first.
+    expect(redactText('jayden was seen')).toMatch(/^\[(name|removed)\] was seen$/);
+    expect(redactText('Jayden Smith was seen. Later jayden said no.')).toMatch(/^\[name\] was seen\. Later \[(name|removed)\] said no\.$/);
   });
 
-  it('skips safeguarding vocabulary, acronyms and the words it is told are not names', () => {
-    const names = findNames('A Child Protection Plan was agreed. MASH Referral made by Hillside Primary School.', ['Hillside Primary School']);
-    expect(names).toEqual([]);
+  it('lets known values add removals', () => {
+    expect(redactText('Ask Zebedee about it', [])).toMatch(/^Ask \[(name|removed)\] about it$/);
+    expect(redactText('the case file says cheese', ['cheese'])).toBe('the case file says [name]');
+    expect(redactText('ref BSCP-2026-7K3F9Q', ['BSCP-2026-7K3F9Q'])).toBe('ref [id]');
   });
 
-  it('strips possessives', () => {
-    expect(findNames("Jayden Smith's mother")).toEqual(['Jayden Smith']);
+  it('takes out UK identifiers of every kind', () => {
+    const cases: [string, string][] = [
+      ['NHS 943 476 5919', 'NHS [id]'],
+      ['NI number QQ123456C', 'NI number [id]'],
+      ['UPN: H801200001001', 'UPN: [id]'],
+      ['Mosaic 4521 and LCS id 77', 'Mosaic [id] and LCS id [id]'],
+      ['collar number 2231', 'collar number [id]'],
+      ['postcode HU9 1AB, district hu9', 'postcode [postcode], district [postcode]'],
+      ['a s47 enquiry and s17 support', 'a s47 enquiry and s17 support'],
+      ['call 01482 300300', 'call [phone]'],
+      ['email a.b@example.org', 'email [email]'],
+    ];
+    for (const [text, want] of cases) expect(redactText(text)).toBe(want);
+  });
+
+  it('takes out dates in every common form, and keeps the month and year the proforma itself uses', () => {
+    for (const date of ['3 april 2015', '2015/04/03', '03.04.15', '3rd of April', 'April 3rd', '03/04/2015', '3/4/15', '2015-04-03', 'Monday 3rd', 'the twenty-first of may']) {
+      expect({ date, out: redactText(`seen on ${date} at home`) }).toEqual({ date, out: 'seen on [date] at home' });
+    }
+    expect(redactText('escalated in April 2015')).toBe('escalated in April 2015');
+    expect(redactText('stage 2 may be missed')).toBe('stage 2 may be missed');
+  });
+
+  it('takes out ages and school years', () => {
+    for (const [text, want] of [
+      ['he is aged 7', 'he is [age]'],
+      ['a 7yo boy', 'a [age] boy'],
+      ['a 7 year old boy', 'a [age] boy'],
+      ['in Year 3', 'in [school year]'],
+      ['in yr3', 'in [school year]'],
+      ['she is 15', 'she is [age]'],
+    ]) {
+      expect(redactText(text)).toBe(want);
+    }
+    expect(redactText('it took 3 years')).toBe('it took 3 years');
+  });
+
+  it('is not fooled by zero-width characters inside a name', () => {
+    expect(redactText('K\u200Bayden was seen')).toMatch(/^\[(name|removed)\] was seen$/);
   });
 });

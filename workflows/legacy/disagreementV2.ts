@@ -34,6 +34,7 @@ import type { RoleRef, Stage, Timescale } from '../../shared/policy/schema';
 import { AGENCIES, CATEGORY, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../../shared/searchAttributes';
 import { computeDeadline, recordEvent, resolveRecipients, reviewInstant, selectPanel, sendNotification } from './activityProxies';
 import { StagePlan, categoryLabel } from '../plan';
+import { PROFORMA_BY_LINK } from '../notices';
 
 /** Wakes the case on an agreed plan's review date; cases opened before it never wake. */
 const REVIEW_DATE_WAKE = 'review-date-wake';
@@ -343,6 +344,12 @@ export async function disagreementV2(input: DisagreementInput): Promise<Disagree
 
   async function sendProforma(run: StageRun, refs: RoleRef[]): Promise<void> {
     const to = await recipientsOf(refs);
+    // Issue 10: from here on, only a link (the email activity builds nothing from the workflow's copy).
+    if (patched(PROFORMA_BY_LINK)) {
+      await Promise.all(to.map((r) => notify('proforma', r, summary(run, current!.view.deadline))));
+      await record({ type: 'proformaSent', stage: run.number, detail: { recipients: to.map((r) => ({ id: r.id, role: r.role })) } });
+      return;
+    }
     const proforma = proformaNow();
     await Promise.all(to.map((r) => notify('proforma', r, summary(run, current!.view.deadline), { proforma })));
     await record({ type: 'proformaSent', stage: run.number, detail: { recipients: to.map((r) => ({ id: r.id, role: r.role })), proforma } });

@@ -1,6 +1,7 @@
 /** The generic guidance: four stages with expected outcomes, ending in a referral to the Heads of Safeguarding. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
 import { withdrawCase } from '../../../shared/contract';
+import { proformaIdFor } from '../../../records/proformaStore';
 import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const genericCase = () => ({
@@ -25,8 +26,10 @@ describe('the generic guidance', () => {
     await emailTo(suite, 'csc.safeguarding@example.org', reference, /^stage 2: .* - for your information/);
     await decide(manager, { outcome: 'resolved', agreedOutcome: 'Assessment to be opened.' });
     await emailTo(suite, 'tia.teacher@example.org', reference, 'resolved at stage 2');
-    // Numbers for the partnership: the anonymised proforma on resolution.
-    const proforma = await emailTo(suite, 'lscp@example.org', reference, /proforma/);
+    // Numbers for the partnership: the anonymised proforma on resolution, as a link by its own id (no case reference).
+    const proformaId = await proformaIdFor(suite.db, reference);
+    const proforma = await suite.mail.waitFor((m) => m.to.includes('lscp@example.org') && m.text.includes(`/partnerships/generic/proformas/${proformaId}`));
+    expect(proforma.subject + proforma.text + proforma.html).not.toContain(reference);
     expect(proforma.text).not.toContain(body.childReference);
     expect(proforma.text).not.toContain('Assessment to be opened');
   });

@@ -1,6 +1,7 @@
 /** Hull's guidance as written: counterparts, DSLs told before the senior managers, the proforma from the board stage. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { proformaIdFor } from '../../../records/proformaStore';
+import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const hullCase = (overrides: Record<string, unknown> = {}) => ({
   partnership: 'hull',
@@ -36,7 +37,8 @@ describe('the Hull policy', () => {
     expect(accepted.status).toBe(200);
     await emailTo(suite, 'gina.gp@example.org', reference, 'resolved at stage 2');
     // Before the board stage no proforma goes to the board.
-    expect(recipientsOf(suite, reference, /proforma/)).toEqual([]);
+    const proformaLink = `/partnerships/hull/proformas/${await proformaIdFor(suite.db, reference)}`;
+    expect(suite.mail.messages().filter((m) => m.text.includes(proformaLink))).toEqual([]);
     await suite.temporal.workflow.getHandle(reference).result();
     await keepHistory(suite, reference, 'v3-hull-counterparts-resolved');
     await endCase(suite, reference);
@@ -65,17 +67,25 @@ describe('the Hull policy', () => {
     expect(toldBefore).toBeGreaterThan(-1);
     expect(toldBefore).toBeLessThan(enteredThree);
 
-    // The anonymised proforma goes to the board from stage 4 (board members) on, not before.
-    const proformas = mailFor(suite, reference).filter((m) => /proforma/.test(m.subject));
-    expect(proformas.map((m) => [m.to, m.subject.match(/^stage (\d)/)![1]])).toEqual([
-      ['hscb@example.org', '5'],
-      ['hscb@example.org', '6'],
-    ]);
-    const proforma = suite.mail.messages().find((m) => m.subject.startsWith(`${reference}: stage 6`) && /proforma/.test(m.subject))!;
-    for (const identifying of [body.childReference, body.description, body.raiser.name, body.other.name, body.raiser.email, body.other.email, 'Gina', 'Sid']) {
-      expect(proforma.text + proforma.html).not.toContain(identifying);
+    // The anonymised proforma goes to the board from stage 4 (board members) on, not before: a
+    // link to it by its own id, with no case reference, no dates and nobody's name (issue 10).
+    const proformaId = await proformaIdFor(suite.db, reference);
+    const proformas = suite.mail.messages().filter((m) => m.text.includes(`/partnerships/hull/proformas/${proformaId}`));
+    expect(proformas.map((m) => m.to)).toEqual([['hscb@example.org'], ['hscb@example.org']]);
+    for (const proforma of proformas) {
+      for (const identifying of [reference, body.childReference, body.description, body.raiser.name, body.other.name, body.raiser.email, body.other.email, 'Gina', 'Sid']) {
+        expect(proforma.subject + proforma.text + proforma.html).not.toContain(identifying);
+      }
+      expect(proforma.text).not.toMatch(/\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December)\b|\d{4}-\d{2}-\d{2}/);
     }
-    expect(proforma.text).toContain('Stage 5: ');
+    // The link opens the one proforma (records/proforma.ts) for the board's mailbox holder, signed in: months, roles, no reference.
+    const board = await system.asStaff('hscb@example.org');
+    const page = await board.get(new URL(/https?:\/\/\S+\/proformas\/PF-[\w-]+/.exec(proformas[1].text)![0]).pathname);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(proformaId);
+    expect(page.html).toContain('Stage 5: ');
+    expect(page.html).not.toContain(reference);
+    expect(page.html).not.toContain(body.childReference);
     await keepHistory(suite, reference, 'v3-hull-deadlines-notices-before-proforma');
     await endCase(suite, reference);
   });
