@@ -109,7 +109,13 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
  * single-login server).
  */
 export async function migrateAs(db: Database, logins: { appUrl?: string; ownerUrl?: string }): Promise<string[]> {
-  if (!logins.ownerUrl || !logins.appUrl) return migrate(db);
+  if (!logins.ownerUrl || !logins.appUrl) {
+    return migrate(db).catch((error: { code?: string }) => {
+      // 42501: the application's own login may not create or alter anything (as it should be).
+      if (error?.code !== '42501') throw error;
+      throw new Error('Migrations are pending and the application’s login may not apply them: run `npm run migrate` with DATABASE_OWNER_URL set to the owner’s login first');
+    });
+  }
   const owner = await openDatabase({ url: logins.ownerUrl });
   try {
     return await migrate(owner, { appRole: roleOf(logins.appUrl) });
