@@ -5,6 +5,7 @@
  * application's own login cannot do any of this, see record.test.ts).
  */
 import { execFile } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase, type Database, type Queryable } from '../../db/database';
@@ -191,7 +192,7 @@ describe.each(databaseKinds)('record:verify against Temporal’s witness (%s)', 
         TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
         PAYLOAD_KEY: PAYLOAD_KEY.toString('base64'),
         // The public key only: the verifier never needs the signing key.
-        RECORD_VERIFY_KEYS: require('node:crypto').createPublicKey(TEST_RECORD_KEY).export({ type: 'spki', format: 'pem' }).toString(),
+        RECORD_VERIFY_KEYS: createPublicKey(TEST_RECORD_KEY).export({ type: 'spki', format: 'pem' }).toString(),
         RECORD_SIGNING_KEY: '',
       },
     }).then(
