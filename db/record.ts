@@ -5,7 +5,7 @@
  * a chain recomputed by someone with database access no longer verifies.
  */
 import type { Database, Queryable } from './database';
-import { checkSignature, eventMessage, sealMessage, type RecordVerifyKeys } from './recordSigning';
+import { checkSignature, eventMessage, sealMessage, type RecordSigner, type RecordVerifyKeys } from './recordSigning';
 
 export interface NewEvent {
   reference: string;
@@ -207,4 +207,31 @@ export async function verifyRecord(db: Database, keys: RecordVerifyKeys, referen
     problems,
     heads: cases.map((c) => ({ reference: c.reference, lastSeq: c.last_seq ?? -1, status: c.status, startedAt: c.started_at })),
   };
+}
+
+/**
+ * Once, when a deployment upgrades to the signed record (`npm run record:adopt`, as the owner with
+ * the signing key): signs every event and seals every case row written before signing existed.
+ * Refused while any chain is broken, so a rewrite is never signed into good standing.
+ */
+export async function adoptUnsignedRecord(owner: Database, signer: RecordSigner): Promise<{ events: number; cases: number }> {
+  const broken = await verifyChains(owner);
+  if (broken.problems.length > 0) {
+    throw new Error(`${broken.problems.length} link(s) of the record are broken (run npm run record:verify): nothing was signed`);
+  }
+  return owner.transaction(async (tx) => {
+    await tx.query('ALTER TABLE case_events DISABLE TRIGGER case_events_append_only');
+    const { rows: events } = await tx.query<{ reference: string; seq: number; hash: string }>('SELECT reference, seq, hash FROM case_events WHERE signature IS NULL ORDER BY reference, seq');
+    for (const e of events) {
+      await tx.query('UPDATE case_events SET signature = $3, key_id = $4 WHERE reference = $1 AND seq = $2', [e.reference, e.seq, signer.sign(eventMessage(e.reference, e.seq, e.hash)), signer.keyId]);
+    }
+    await tx.query('ALTER TABLE case_events ENABLE TRIGGER case_events_append_only');
+    const { rows: cases } = await tx.query<{ reference: string; digest: string }>(
+      'SELECT c.reference, case_row_digest(c) AS digest FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_seals s WHERE s.reference = c.reference)',
+    );
+    for (const c of cases) {
+      await tx.query('INSERT INTO case_seals (reference, digest, signature, key_id) VALUES ($1, $2, $3, $4)', [c.reference, c.digest, signer.sign(sealMessage(c.reference, c.digest)), signer.keyId]);
+    }
+    return { events: events.length, cases: cases.length };
+  });
 }

@@ -4,9 +4,9 @@
  * login may not change the record at all; migrations run as a separate owner.
  */
 import { openDatabase, type Database } from '../../db/database';
-import { appendEvent, verifyChains, verifyRecord } from '../../db/record';
+import { adoptUnsignedRecord, appendEvent, verifyChains, verifyRecord } from '../../db/record';
 import { generateRecordKey, privateKeyFrom, publicKeysOf } from '../../db/recordSigning';
-import { databaseKinds, freshDatabase, testRecordVerifyKeys } from '../support/databases';
+import { databaseKinds, freshDatabase, testRecordSigner, testRecordVerifyKeys } from '../support/databases';
 
 const keys = testRecordVerifyKeys;
 
@@ -136,6 +136,71 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
     const other = publicKeysOf(privateKeyFrom(generateRecordKey()));
     const { problems } = await verifyRecord(db, other, 'BSCP-2026-AAAAA4');
     expect(problems).toContainEqual({ reference: 'BSCP-2026-AAAAA4', seq: 0, problem: expect.stringMatching(/key record:verify does not know/) });
+  });
+});
+
+describe.each(databaseKinds)('a record written before it was signed (%s)', (kind) => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    fresh = await freshDatabase(kind);
+  });
+  afterAll(async () => {
+    await fresh?.drop();
+  });
+  const asOwner = async <T>(work: (owner: Database) => Promise<T>): Promise<T> => {
+    if (!fresh.ownerUrl) return work(fresh.db);
+    const owner = await openDatabase({ url: fresh.ownerUrl });
+    try {
+      return await work(owner);
+    } finally {
+      await owner.close();
+    }
+  };
+
+  it('is named unsigned by record:verify, and signed once by record:adopt (refused while a chain is broken)', async () => {
+    // As the code before signing wrote it: chained, unsigned, no seal.
+    await asOwner(async (owner) => {
+      for (const reference of ['BSCP-2025-OLD001', 'BSCP-2025-OLD002']) {
+        await owner.query(
+          `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at)
+           VALUES ($1, 'bromley', '1.4', 'levels-of-need', '{}', '{}', 'X', 'Y', '{}', now() - interval '1 year')`,
+          [reference],
+        );
+        for (const seq of [0, 1]) {
+          await owner.query(
+            `INSERT INTO case_events (reference, seq, type, at, detail, prev_hash, hash)
+             SELECT $1, $2, 'x', now(), '{}', p.prev, case_event_hash(p.prev, $1, $2, 'x', now(), NULL, NULL, '{}')
+               FROM (SELECT coalesce((SELECT hash FROM case_events WHERE reference = $1 AND seq = $2 - 1), 'genesis:' || $1) AS prev) p`,
+            [reference, seq],
+          );
+        }
+      }
+    });
+    const before = await verifyRecord(fresh.db, keys);
+    expect(before.problems).toHaveLength(6);
+    expect(before.problems.filter((p) => /is not signed/.test(p.problem))).toHaveLength(4);
+    expect(before.problems.filter((p) => /has no seal/.test(p.problem))).toHaveLength(2);
+
+    // A broken chain is never signed into good standing.
+    await asOwner((owner) =>
+      owner.transaction(async (tx) => {
+        await tx.query('ALTER TABLE case_events DISABLE TRIGGER case_events_append_only');
+        await tx.query(`UPDATE case_events SET detail = '{"changed": true}' WHERE reference = 'BSCP-2025-OLD002' AND seq = 1`);
+        await tx.query('ALTER TABLE case_events ENABLE TRIGGER case_events_append_only');
+      }),
+    );
+    await expect(asOwner((owner) => adoptUnsignedRecord(owner, testRecordSigner))).rejects.toThrow(/broken.*nothing was signed/);
+    await asOwner((owner) =>
+      owner.transaction(async (tx) => {
+        await tx.query('ALTER TABLE case_events DISABLE TRIGGER case_events_append_only');
+        await tx.query(`UPDATE case_events SET detail = '{}' WHERE reference = 'BSCP-2025-OLD002' AND seq = 1`);
+        await tx.query('ALTER TABLE case_events ENABLE TRIGGER case_events_append_only');
+      }),
+    );
+
+    await expect(asOwner((owner) => adoptUnsignedRecord(owner, testRecordSigner))).resolves.toEqual({ events: 4, cases: 2 });
+    expect((await verifyRecord(fresh.db, keys)).problems).toEqual([]);
+    await expect(asOwner((owner) => adoptUnsignedRecord(owner, testRecordSigner))).resolves.toEqual({ events: 0, cases: 0 });
   });
 });
 
