@@ -6,11 +6,14 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Pool, type PoolClient } from 'pg';
 import { log } from '../shared/log';
 import type { PGlite as PGliteType, Transaction } from '@electric-sql/pglite';
+import type { RecordSigner } from './recordSigning';
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** Signs what is appended to the record; only the processes that write the record have one. */
+  readonly recordSigner?: RecordSigner;
 }
 
 export interface Database extends Queryable {
@@ -24,8 +27,33 @@ export type DatabaseTarget = { url: string; connectTimeoutMs?: number } | { pgli
 /** How long a request waits for a pooled connection before it fails (and the API answers 503). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return 'url' in target ? openPostgres(target.url, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : openPglite(target.pgliteDir);
+export interface OpenOptions {
+  /** For the processes that write the record (worker, API): signs every event and case seal. */
+  recordSigner?: RecordSigner;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  const db = 'url' in target ? openPostgres(target.url, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : await openPglite(target.pgliteDir);
+  return options.recordSigner ? withRecordSigner(db, options.recordSigner) : db;
+}
+
+/** The same database, with a signer on it and on every transaction it opens. */
+export function withRecordSigner(db: Database, recordSigner: RecordSigner): Database {
+  return {
+    kind: db.kind,
+    recordSigner,
+    query: (sql, params) => db.query(sql, params),
+    exec: (sql) => db.exec(sql),
+    transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => tx.query(sql, params), exec: (sql) => tx.exec(sql), recordSigner })),
+    close: () => db.close(),
+  };
+}
+
+/** The login name in a postgres:// URL (the role the application runs as). */
+export function roleOf(url: string): string {
+  const user = decodeURIComponent(new URL(url).username);
+  if (!user) throw new Error('The database URL names no user: give the login the application runs as (postgres://app@host/db)');
+  return user;
 }
 
 /** Logs a connection the server dropped, once per burst: a restart drops every pooled connection at once. */

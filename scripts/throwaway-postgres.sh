@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL cluster in a temporary folder on a spare port, so tests never
-# depend on a machine's state. Prints the DATABASE_URL; `stop <dir>` removes it again.
-#   eval "$(scripts/throwaway-postgres.sh start)"   # sets DATABASE_URL and PG_THROWAWAY_DIR
+# depend on a machine's state. Prints two logins, as a deployment has: DATABASE_OWNER_URL (the
+# owner: creates databases, runs migrations) and DATABASE_URL (lscp_app, the application's own
+# login, which may not change the record); `stop <dir>` removes it again.
+#   eval "$(scripts/throwaway-postgres.sh start)"   # sets DATABASE_URL, DATABASE_OWNER_URL and PG_THROWAWAY_DIR
 #   scripts/throwaway-postgres.sh stop "$PG_THROWAWAY_DIR"
 # Outage tests stop and start the server in place (same port and data):
 #   scripts/throwaway-postgres.sh pause <dir>     # fast shutdown: clients get 57P01
@@ -30,8 +32,12 @@ case "${1:-}" in
     options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off"
     echo "$options" > "$dir/options"
     as_pg "$bin/pg_ctl" -D "$dir/data" -o "$options" -l "$dir/log" -w start >/dev/null
+    # The application's login: no superuser, no CREATEDB, owns nothing; migrations grant it its rights.
+    as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAt \
+      -c "CREATE ROLE lscp_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" >/dev/null
     echo "export PG_THROWAWAY_DIR=$dir"
-    echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+    echo "export DATABASE_OWNER_URL=postgres://postgres@127.0.0.1:$port/postgres"
+    echo "export DATABASE_URL=postgres://lscp_app@127.0.0.1:$port/postgres"
     ;;
   pause)
     dir=${2:?usage: $0 pause <dir>}

@@ -2,7 +2,7 @@
  * Configuration, read and checked once at start. With nothing set, everything runs embedded
  * (Temporal dev server, PGlite, an in-process SMTP server); each part is replaced by a setting.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -79,6 +79,14 @@ export const settingsSchema = z.object({
   TEMPORAL_CALL_TIMEOUT_MS: milliseconds(500, 120_000).default(10_000),
   /** How long a request waits for a PostgreSQL connection before it answers 503. */
   DATABASE_CONNECT_TIMEOUT_MS: milliseconds(100, 60_000).default(5_000),
+
+  // --- The record anchored outside its database (issue 10, record part) ---
+  /** The login migrations run with (owns the tables); the app's DATABASE_URL login then gets only the rights it needs. Unset: DATABASE_URL migrates (single role). */
+  DATABASE_OWNER_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  /** Ed25519 private key (PEM, or base64 PKCS#8) that signs the record; only the worker and the API read it. */
+  RECORD_SIGNING_KEY: optionalString,
+  /** Public keys record:verify accepts (PEM or base64 SPKI, several while rotating). Unset: derived from RECORD_SIGNING_KEY or the embedded key. */
+  RECORD_VERIFY_KEYS: optionalString,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -146,6 +154,27 @@ export function payloadKeyRingOf(s: Settings): { current: Buffer; retired: Buffe
     return key;
   });
   return { current, retired: retired.filter((key) => !key.equals(current)) };
+}
+
+/**
+ * The record's signing key (PEM): given, or generated into the data folder for embedded runs
+ * (like the other secrets there). A deployment must give one: the database must never hold it.
+ */
+export function recordSigningKeyText(s: Settings): string {
+  if (s.RECORD_SIGNING_KEY) return s.RECORD_SIGNING_KEY.replace(/\\n/g, '\n');
+  if (isDeployment(s)) throw new ConfigError('RECORD_SIGNING_KEY must be set (an Ed25519 private key in PEM: openssl genpkey -algorithm ed25519) when running against real services');
+  const file = join(s.DATA_DIR, 'record-signing-key.pem');
+  if (!existsSync(file)) {
+    mkdirSync(s.DATA_DIR, { recursive: true, mode: 0o700 });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    try {
+      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process of this run made it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(file, 'utf8');
 }
 
 function generatedSecret(s: Settings, name: string, requiredMessage: string): string {

@@ -148,6 +148,14 @@ export const withdrawCase = defineUpdate<CaseEnding, [EndCaseRequest]>('withdraw
 /** A partnership admin closes the case, with a reason. Refused once the case has ended. */
 export const closeCase = defineUpdate<CaseEnding, [EndCaseRequest]>('closeCase');
 export const caseState = defineQuery<CaseState>('caseState');
+
+/** The record's witness outside its database: the seq of the last event this case's workflow saw written. */
+export interface RecordHead {
+  reference: string;
+  lastSeq: number;
+}
+/** Answered by the workflow (no commands: old histories replay); record:verify compares it with the database. */
+export const recordHead = defineQuery<RecordHead>('recordHead');
 /**
  * Retired: link openings are recorded by the API (table link_openings), never sent to the
  * workflow. Kept only so cases that received it before still replay; nothing sends it.

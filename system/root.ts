@@ -15,10 +15,11 @@ import { DEFAULT_ABSOLUTE_MS, DEFAULT_IDLE_MS } from '../api/identity/sessions';
 import { staffSignIn } from '../api/identity/staffSignIn';
 import { connectTemporalForRequests } from '../api/availability';
 import { openDatabase, type Database } from '../db/database';
-import { migrate } from '../db/migrate';
+import { migrateAs, recordGuardWeakness } from '../db/migrate';
+import { RecordKeyError, privateKeyFrom, signerFrom } from '../db/recordSigning';
 import type { MailCatcher } from '../mail/catcher';
 import { createMailer, type Mailer } from '../mail/mailer';
-import { ConfigError, isDeployment, linkSecretOf, payloadKeyRingOf, publicUrlOf, sessionSecretOf, type Settings } from '../shared/config';
+import { ConfigError, isDeployment, linkSecretOf, payloadKeyRingOf, publicUrlOf, recordSigningKeyText, sessionSecretOf, type Settings } from '../shared/config';
 import { createEncryptionCodec, sealedDataConverter } from '../shared/codec';
 import { createLinkSigner, type LinkSigner } from '../shared/links';
 import { log } from '../shared/log';
@@ -99,6 +100,15 @@ function oidcSettings(settings: Settings): IdentitySettings['oidc'] {
   };
 }
 
+function recordSignerOf(settings: Settings) {
+  try {
+    return signerFrom(privateKeyFrom(recordSigningKeyText(settings)));
+  } catch (error) {
+    if (error instanceof RecordKeyError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /**
  * Builds the system from settings and the addresses of running services: opens and migrates the
  * database, and makes the signer, the codec, the mailer and the Temporal client.
@@ -111,13 +121,18 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
   // Decodes by key id from the ring; what it will not open the workflow refuses (shared/codec.ts).
   const codec = createEncryptionCodec(payloadKeyRingOf(settings));
   const dataConverter: DataConverter = sealedDataConverter(codec);
+  // The record's signing key: the worker and the API write the record.
+  const recordSigner = recordSignerOf(settings);
   const db = await openDatabase(
     settings.DATABASE_URL ? { url: settings.DATABASE_URL, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS } : { pgliteDir: join(settings.DATA_DIR, 'pglite') },
+    { recordSigner },
   );
   let connection: Connection | undefined;
   try {
-    const applied = await migrate(db);
+    const applied = await migrateAs(db, { appUrl: settings.DATABASE_URL, ownerUrl: settings.DATABASE_OWNER_URL });
     if (applied.length) log.info({ migrations: applied }, 'applied migrations');
+    const weakness = await recordGuardWeakness(db);
+    if (weakness) log.warn(`The record is protected by its signatures only: ${weakness}`);
     connection = connectTemporalForRequests(services.temporalAddress);
     const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
     const mailer = services.smtpUrl ? createMailer(services.smtpUrl, settings.MAIL_FROM) : undefined;

@@ -7,6 +7,7 @@ import { ApplicationFailure, CancellationScope, condition, isCancellation, setHa
 import {
   caseState,
   closeCase,
+  recordHead,
   recordOutcome,
   withdrawCase,
   type CaseEnding,
@@ -171,6 +172,7 @@ export class CaseContext {
       decisions: this.soFar.decisions,
       resolutionRequires: this.policy.resolution?.require ?? [],
     }));
+    setHandler(recordHead, () => ({ reference: this.reference, lastSeq: this.record.lastWritten }));
 
     setHandler(
       recordOutcome,

@@ -12,21 +12,27 @@ export interface Recorder {
   (event: NewCaseEvent): Promise<void>;
   /** The seq of the last event given a place. */
   readonly lastSeq: number;
+  /** The seq of the last event known to be written (the record's witness, for record:verify). */
+  readonly lastWritten: number;
   /** Resolves when every event recorded so far is written. */
   drained(): Promise<void>;
 }
 
 export function createRecorder(reference: string, lastSeq: number): Recorder {
   let seq = lastSeq;
+  let written = lastSeq;
   let tail: Promise<void> = Promise.resolve();
   const record = ((event: NewCaseEvent) => {
     const placed = { ...event, reference, seq: ++seq, at: new Date().toISOString() } as CaseEvent;
-    const written = tail.then(() => CancellationScope.nonCancellable(() => recordEvent(placed)));
+    const write = tail.then(() => CancellationScope.nonCancellable(() => recordEvent(placed))).then(() => {
+      written = placed.seq;
+    });
     // The chain goes on whatever became of this write; its own caller sees any failure.
-    tail = written.catch(() => undefined);
-    return written;
+    tail = write.catch(() => undefined);
+    return write;
   }) as Recorder;
   Object.defineProperty(record, 'lastSeq', { get: () => seq });
+  Object.defineProperty(record, 'lastWritten', { get: () => written });
   record.drained = () => tail;
   return record;
 }

@@ -8,7 +8,7 @@
  * would, so one scenario's crash is counted once and does not spill into the next.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -132,6 +132,8 @@ export class Deployment {
       LINK_SECRET: randomBytes(32).toString('base64url'),
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       PAYLOAD_KEY: randomBytes(32).toString('base64'),
+      // Signs the record (issue 10): a deployment must give one.
+      RECORD_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       PORT: String(apiPort),
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       POLICY_DIR: writeFaultPack(join(runDir, 'policies'), options.stage1),

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { createApiClient, type ApiClientScope } from '../../api/apiClients';
 import { openDatabase } from '../../db/database';
 import { migrate } from '../../db/migrate';
+import { TEST_RECORD_KEY } from './databases';
 import { LINK_SECRET, PAYLOAD_KEY, SESSION_SECRET } from './system';
 import { closedPort } from './waits';
 
@@ -29,10 +30,11 @@ export interface Spawned {
 
 /** The settings an API process needs, pointed at the suite's Temporal dev server. */
 export function apiEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const { DATABASE_URL: _ignored, DATABASE_OWNER_URL: _owner, ...inherited } = process.env;
   return {
     ...inherited,
     TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    RECORD_SIGNING_KEY: TEST_RECORD_KEY,
     LINK_SECRET,
     PAYLOAD_KEY: PAYLOAD_KEY.toString('base64'),
     SESSION_SECRET,
@@ -138,7 +140,8 @@ export async function throwawayCluster() {
   const script = join(ROOT, 'scripts', 'throwaway-postgres.sh');
   const { stdout } = await run(script, ['start']);
   const dir = stdout.match(/PG_THROWAWAY_DIR=(\S+)/)![1];
-  const url = stdout.match(/DATABASE_URL=(\S+)/)![1];
+  // The owner's login: these tests restart the server under the processes, not test their rights.
+  const url = stdout.match(/DATABASE_OWNER_URL=(\S+)/)![1];
   return {
     url,
     /** A fast shutdown: every connection is ended with 57P01. */

@@ -33,7 +33,7 @@ describe('docker-compose.yml', () => {
     expect(secrets.length).toBeGreaterThan(5);
     for (const { where, value } of secrets) {
       // Every secret is an interpolation with `:?` (required), and no literal appears anywhere in it.
-      expect({ where, ok: /^\$\{[A-Z_]+:\?[^}]+\}$/.test(value) || /^postgres:\/\/lscp:\$\{POSTGRES_PASSWORD:\?[^}]+\}@/.test(value) }).toEqual({ where, ok: true });
+      expect({ where, ok: /^\$\{[A-Z_]+:\?[^}]+\}$/.test(value) || /^postgres:\/\/lscp(_app)?:\$\{(POSTGRES|DATABASE_APP)_PASSWORD:\?[^}]+\}@/.test(value) }).toEqual({ where, ok: true });
     }
     expect(readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8')).not.toMatch(/:-change-me|lscp:lscp@|PASSWORD: lscp/);
   });
@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
     const published = services.flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, port: String(p) })));
     const toNetwork = published.filter((p) => !p.port.startsWith('127.0.0.1:'));
     expect(toNetwork).toEqual([{ name: 'api', port: '3000:3000' }]);
-    for (const name of ['postgresql', 'temporal', 'worker-1', 'worker-2', 'temporal-setup']) {
+    for (const name of ['postgresql', 'temporal', 'worker-1', 'worker-2', 'temporal-setup', 'migrate']) {
       expect({ name, ports: compose.services[name].ports ?? [] }).toEqual({ name, ports: [] });
       expect({ name, networks: compose.services[name].networks }).toEqual({ name, networks: ['backend'] });
     }

@@ -20,6 +20,7 @@ import {
 import {
   Refusal,
   caseState,
+  recordHead,
   linkOpened,
   recordOutcome,
   type CaseState,
@@ -72,8 +73,15 @@ export async function disagreementV2(input: DisagreementInput): Promise<Disagree
   let status: CaseState['status'] = 'open';
 
   const now = () => new Date().toISOString();
-  const record = (event: { type: string; stage?: number; actor?: string; detail: object; caseUpdate?: object }) =>
-    recordEvent({ ...event, reference, seq: ++seq, at: now() } as never);
+  // The record's witness for record:verify: the highest seq written (the chain writes in order).
+  let written = 0;
+  const record = (event: { type: string; stage?: number; actor?: string; detail: object; caseUpdate?: object }) => {
+    const placed = ++seq;
+    return recordEvent({ ...event, reference, seq: placed, at: now() } as never).then(() => {
+      written = Math.max(written, placed);
+    });
+  };
+  setHandler(recordHead, () => ({ reference, lastSeq: written }));
 
   setHandler(caseState, () => ({
     reference,
