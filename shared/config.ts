@@ -3,7 +3,7 @@
  * (Temporal dev server, PGlite, an in-process SMTP server); each part is replaced by a setting.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { issuesToProblems } from './policy/load';
@@ -17,6 +17,23 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+/**
+ * Rate limits (issue 10, web tier): requests allowed per window, per network address and per
+ * identity. Unset: the defaults in api/rateLimits.ts (DEFAULT_RATE_LIMITS).
+ */
+const perWindow = z.coerce.number().int('must be a whole number of requests').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional();
+const rateLimitSettings = {
+  RATE_LIMIT_WINDOW_SECONDS: seconds(1, 86_400).optional(),
+  RATE_LIMIT_RAISE_PER_ADDRESS: perWindow,
+  RATE_LIMIT_RAISE_PER_PERSON: perWindow,
+  RATE_LIMIT_SIGN_IN_PER_ADDRESS: perWindow,
+  RATE_LIMIT_SIGN_IN_PER_PERSON: perWindow,
+  RATE_LIMIT_LINKS_PER_ADDRESS: perWindow,
+  RATE_LIMIT_LINKS_PER_PERSON: perWindow,
+  RATE_LIMIT_API_PER_ADDRESS: perWindow,
+  RATE_LIMIT_API_PER_CLIENT: perWindow,
+};
 
 export const settingsSchema = z.object({
   PORT: port.default(3000),
@@ -65,6 +82,7 @@ export const settingsSchema = z.object({
   TEMPORAL_CALL_TIMEOUT_MS: milliseconds(500, 120_000).default(10_000),
   /** How long a request waits for a PostgreSQL connection before it answers 503. */
   DATABASE_CONNECT_TIMEOUT_MS: milliseconds(100, 60_000).default(5_000),
+  ...rateLimitSettings,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -121,8 +139,30 @@ function generatedSecret(s: Settings, name: string, requiredMessage: string): st
   if (isDeployment(s)) throw new ConfigError(requiredMessage);
   const file = join(s.DATA_DIR, name);
   if (!existsSync(file)) {
-    mkdirSync(s.DATA_DIR, { recursive: true });
+    makePrivateDir(s.DATA_DIR);
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The rate limits set (issue 10, web tier); the rest keep their defaults. */
+export function rateLimitsOf(s: Settings) {
+  const given = {
+    windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS,
+    raisePerAddress: s.RATE_LIMIT_RAISE_PER_ADDRESS,
+    raisePerPerson: s.RATE_LIMIT_RAISE_PER_PERSON,
+    signInPerAddress: s.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
+    signInPerPerson: s.RATE_LIMIT_SIGN_IN_PER_PERSON,
+    linksPerAddress: s.RATE_LIMIT_LINKS_PER_ADDRESS,
+    linksPerPerson: s.RATE_LIMIT_LINKS_PER_PERSON,
+    apiPerAddress: s.RATE_LIMIT_API_PER_ADDRESS,
+    apiPerClient: s.RATE_LIMIT_API_PER_CLIENT,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Record<keyof typeof given, number>>;
+}
+
+/** A folder only this user can enter (0700), made so if it already exists (issue 10: data folders private). */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

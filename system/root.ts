@@ -18,7 +18,7 @@ import { openDatabase, type Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import type { MailCatcher } from '../mail/catcher';
 import { createMailer, type Mailer } from '../mail/mailer';
-import { ConfigError, isDeployment, linkSecretOf, payloadKeyOf, publicUrlOf, sessionSecretOf, type Settings } from '../shared/config';
+import { ConfigError, isDeployment, linkSecretOf, payloadKeyOf, publicUrlOf, rateLimitsOf, sessionSecretOf, type Settings } from '../shared/config';
 import { createEncryptionCodec } from '../shared/codec';
 import { createLinkSigner, type LinkSigner } from '../shared/links';
 import { log } from '../shared/log';
@@ -157,6 +157,7 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
           mailCatcher: services.mailCatcher,
           temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
           trustProxy: settings.TRUST_PROXY,
+          rateLimits: rateLimitsOf(settings),
           identity: await composeIdentity({
             publicUrl,
             policies,
