@@ -171,6 +171,8 @@ export interface SystemOptions {
   uiOrigin?: string;
   /** The API's port (a free one otherwise). */
   port?: number;
+  /** Rate limits other than the defaults (api/rateLimits.ts). */
+  rateLimits?: AppDeps['rateLimits'];
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
@@ -216,6 +218,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     publicUrl: baseUrl,
     taskQueue,
     identity: await testIdentity(baseUrl, suite.policies),
+    rateLimits: options.rateLimits,
   });
   server.on('request', app);
   const opened: string[] = [];
