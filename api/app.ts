@@ -52,15 +52,16 @@ export function createApp(deps: AppDeps) {
   // nonce, no framing, no-store, HSTS over https (issue 10, web tier).
   app.use(securityHeaders({ publicUrl: deps.publicUrl, behindProxy: deps.trustProxy !== undefined }));
   const limits = rateLimiters(deps.rateLimits);
+  // Bodies: UTF-8 and uncompressed only, refused before anything reads them (the development
+  // provider's included); once parsed, every string must be text PostgreSQL can store (no NUL,
+  // no unpaired surrogate), refused naming the field.
+  app.use(bodyGate());
   // The embedded development identity provider reads its own request bodies: mounted first.
   if (deps.identity.devProvider) app.use(deps.identity.devProvider.router);
 
   app.use('/assets', express.static(join(GOVUK, 'govuk', 'assets'), { maxAge: '1d' }));
   app.get('/stylesheets/govuk-frontend.min.css', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.css')));
   app.get('/javascripts/govuk-frontend.min.js', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.js')));
-  // Bodies: UTF-8 and uncompressed only, refused before they are read; then every string must be
-  // text PostgreSQL can store (no NUL, no unpaired surrogate), refused naming the field.
-  app.use(bodyGate());
   // The API is counted per address before its key is even looked up: guessing keys is limited too.
   app.use('/api', limits.apiByAddress);
   // JSON only where JSON is spoken: the pages' forms are urlencoded, and a JSON object in a form

@@ -98,8 +98,9 @@ export function refuse(req: Request, res: Response, status: number, title: strin
 const ACCEPTED_CHARSETS = new Set(['utf-8', 'utf8']);
 
 /**
- * Before any body is read: UTF-8 only (a UTF-7 or Latin-1 body is refused, not guessed at), and
- * never compressed (a compressed body is refused rather than inflated: nothing sends us one).
+ * Before any body is read: UTF-8 only (a UTF-7 or Latin-1 body is refused, not guessed at), never
+ * compressed (refused rather than inflated: nothing sends us one), and of the type the route reads
+ * (JSON under /api and /codec, a form elsewhere).
  */
 export function bodyGate(): RequestHandler {
   return (req, res, next) => {
@@ -110,6 +111,13 @@ export function bodyGate(): RequestHandler {
       return refuse(req, res, 415, 'The request body is compressed', 'Send the body uncompressed (no Content-Encoding).');
     }
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    // JSON where JSON is spoken, a form everywhere else: a body of another type would be ignored
+    // and the route would run on nothing.
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const wanted = isApi(req) ? 'application/json' : 'application/x-www-form-urlencoded';
+    if (!req.originalUrl.startsWith('/dev-idp/') && type !== wanted) {
+      return refuse(req, res, 415, isApi(req) ? 'The request body is not JSON' : 'The request body is not a form', `Send it as ${wanted}.`);
+    }
     if (charset !== undefined && !ACCEPTED_CHARSETS.has(charset)) {
       return refuse(req, res, 415, 'The request body is not UTF-8', 'Send the body as UTF-8 (Content-Type: …; charset=utf-8).');
     }
@@ -162,6 +170,8 @@ const shown = (path: string) => {
  */
 export function storableText(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    // No body (or none a parser took): the routes read an empty one, never undefined.
+    req.body ??= {};
     let path: string | undefined;
     try {
       path = decodeURIComponent(req.path);

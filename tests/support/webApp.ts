@@ -10,6 +10,7 @@ import { appDepsFor, testIdentity, type Suite } from './system';
 
 export interface WebApp {
   baseUrl: string;
+  app: ReturnType<typeof createApp>;
   server: Server;
   close(): Promise<void>;
 }
@@ -22,9 +23,11 @@ export async function webApp(suite: Suite, overrides: Partial<AppDeps> = {}, hos
   const baseUrl = `http://127.0.0.1:${port}`;
   const publicUrl = overrides.publicUrl ?? baseUrl;
   const deps = await appDepsFor(suite, { publicUrl, identity: await testIdentity(publicUrl, suite.policies), ...overrides });
-  server.on('request', createApp(deps));
+  const app = createApp(deps);
+  server.on('request', app);
   return {
     baseUrl,
+    app,
     server,
     close: () =>
       new Promise<void>((resolve) => {
