@@ -22,7 +22,7 @@ const optionalString = z
  * Rate limits (issue 10, web tier): requests allowed per window, per network address and per
  * identity. Unset: the defaults in api/rateLimits.ts (DEFAULT_RATE_LIMITS).
  */
-const perWindow = z.coerce.number().int('must be a whole number of requests').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional();
+const perWindow = z.coerce.number({ error: 'must be a whole number of requests, like 100' }).int('must be a whole number of requests').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional();
 const rateLimitSettings = {
   RATE_LIMIT_WINDOW_SECONDS: seconds(1, 86_400).optional(),
   RATE_LIMIT_RAISE_PER_ADDRESS: perWindow,
