@@ -26,6 +26,9 @@ import { log } from '../shared/log';
 import { requestLog } from './requestLog';
 import type { AppDeps } from './deps';
 import { codecRouter } from './codec';
+import { answerBodyError, bodyGate, securityHeaders, storableText } from './security';
+import { rateLimiters } from './rateLimits';
+import { mailPageRouter } from './mailPage';
 import { DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, RETRY_AFTER_SECONDS, checkDatabase, checkTemporal, sendUnavailable, temporalDeadline, unavailableDependency } from './availability';
 
 export type { AppDeps, IdentityDeps } from './deps';
@@ -52,21 +55,27 @@ export function createApp(deps: AppDeps) {
     res.locals.requestId = req.id;
     next();
   });
+  // Headers on every answer, the development provider's pages included: CSP with this response's
+  // nonce, no framing, no-store, HSTS over https (issue 10, web tier).
+  app.use(securityHeaders({ publicUrl: deps.publicUrl, behindProxy: deps.trustProxy !== undefined }));
+  const limits = rateLimiters(deps.rateLimits);
+  // Bodies: UTF-8 and uncompressed only, refused before anything reads them (the development
+  // provider's included); once parsed, every string must be text PostgreSQL can store (no NUL,
+  // no unpaired surrogate), refused naming the field.
+  app.use(bodyGate());
   // The embedded development identity provider reads its own request bodies: mounted first.
   if (deps.identity.devProvider) app.use(deps.identity.devProvider.router);
 
   app.use('/assets', express.static(join(GOVUK, 'govuk', 'assets'), { maxAge: '1d' }));
   app.get('/stylesheets/govuk-frontend.min.css', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.css')));
   app.get('/javascripts/govuk-frontend.min.js', (_req, res) => res.sendFile(join(GOVUK, 'govuk', 'govuk-frontend.min.js')));
-  app.use((_req, res, next) => {
-    // Pages behind email links must not be cached or leak their URL (which holds the link) onward.
-    res.set({ 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' });
-    next();
-  });
+  // The API is counted per address before its key is even looked up: guessing keys is limited too.
+  app.use('/api', limits.apiByAddress);
   // JSON only where JSON is spoken: the pages' forms are urlencoded, and a JSON object in a form
   // field would reach a template.
-  app.use(['/api', '/codec'], express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(['/api', '/codec'], express.json({ limit: '100kb', inflate: false }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb', inflate: false, parameterLimit: 1000 }));
+  app.use(storableText());
   app.use(cookieParser());
   app.use(sessions(deps.db, deps.identity.sessions));
   app.use((_req, res, next) => {
@@ -91,6 +100,7 @@ export function createApp(deps: AppDeps) {
     res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).json({ status: 'not ready', checks });
   });
   app.use(temporalDeadline(deps.temporal, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS));
+  app.use(['/sign-in/email', '/sign-in/code'], limits.signIn);
   if (deps.codec) app.use(codecRouter({ ...deps, codec: deps.codec }));
   app.use(
     signInRouter({
@@ -105,11 +115,11 @@ export function createApp(deps: AppDeps) {
     }),
   );
   // Every /api route also names its own rule (scope and partnership: apiRule in api/apiClients.ts).
-  app.use('/api', apiClientAuth(deps));
+  app.use('/api', apiClientAuth(deps), limits.apiByClient);
   app.use('/partnerships/:id', partnershipAdminOnly());
   app.use('/cases/:reference', caseAccess(deps.db));
-  app.use('/respond/:token', decisionLinkGate({ db: deps.db, links: deps.links, staffSignIn: Boolean(deps.identity.staffSignIn) }));
-  app.use('/raise', requirePerson('raise'));
+  app.use('/respond/:token', limits.links, decisionLinkGate({ db: deps.db, links: deps.links, staffSignIn: Boolean(deps.identity.staffSignIn) }));
+  app.use('/raise', requirePerson('raise'), limits.raise);
   // Who has seen a file: a partnership admin, or a read client of the partnership (decided there).
   app.use(readersRouter(deps));
   app.use(disagreementsRouter(deps));
@@ -128,15 +138,9 @@ export function createApp(deps: AppDeps) {
     res.render('case.njk', { ...page, canSeeReaders: isPartnershipAdmin(principalOf(res), page.c.policy.partnership) });
   });
 
+  // Development only: present with the embedded mail catcher, for admins on this machine.
   const catcher = deps.mailCatcher;
-  if (catcher) {
-    app.get('/mail', (_req, res) => res.render('mailbox.njk', { messages: catcher.messages().reverse() }));
-    app.get('/mail/:id', (req, res) => {
-      const message = catcher.messages().find((m) => String(m.id) === req.params.id);
-      if (!message) return res.status(404).render('not-found.njk');
-      res.render('message.njk', { m: message });
-    });
-  }
+  if (catcher) app.use(mailPageRouter(catcher));
 
   app.get('/', (_req, res) => res.render('index.njk', { policies: [...deps.policies.values()], mailbox: Boolean(catcher) }));
 
@@ -147,8 +151,9 @@ export function createApp(deps: AppDeps) {
 
   app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    if (error.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON', error.message);
-    if (error.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is too large');
+    // A body that could not be read (bad JSON, too large, too many fields, a charset or encoding
+    // we do not take): 400, 413 or 415 in plain words, for the API and the pages alike.
+    if (answerBodyError(error, req, res)) return;
     // A malformed address (a bad %-escape) or another client error: a plain answer, and nothing of
     // the address logged (it may hold a link's token or a child's reference typed into it).
     if (error.status && error.status >= 400 && error.status < 500) {

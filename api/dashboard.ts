@@ -317,7 +317,7 @@ export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): 
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${escapeXml(id)}-title ${escapeXml(id)}-desc" ` +
-      `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" style="max-width: 100%; height: auto" font-size="14">`,
+      `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="app-chart" font-size="14">`,
   );
   parts.push(`<title id="${escapeXml(id)}-title">${escapeXml(title)}</title>`);
   parts.push(`<desc id="${escapeXml(id)}-desc">${escapeXml(desc)}</desc>`);

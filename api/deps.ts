@@ -14,6 +14,7 @@ import type { PolicyPack } from '../shared/policy/schema';
 import type { DevProvider } from './identity/devProvider';
 import type { SessionSettings } from './identity/sessions';
 import type { StaffSignIn } from './identity/staffSignIn';
+import type { RateLimitSettings } from './rateLimits';
 
 /** Sign-in: sessions, email codes and (when configured or embedded) staff sign-in by OpenID Connect. */
 export interface IdentityDeps {
@@ -49,4 +50,6 @@ export interface AppDeps {
   logger?: Logger;
   /** Deadline for the Temporal calls made while serving one request (TEMPORAL_CALL_TIMEOUT_MS). */
   temporalTimeoutMs?: number;
+  /** Rate limits (RATE_LIMIT_* settings); unset ones take api/rateLimits.ts's defaults. */
+  rateLimits?: Partial<RateLimitSettings>;
 }

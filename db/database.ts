@@ -2,7 +2,8 @@
  * One small interface over the two PostgreSQLs we run on: a server through `pg` (DATABASE_URL) or
  * PGlite embedded under the data folder. Both speak the same SQL; callers never know which.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { log } from '../shared/log';
 import type { PGlite as PGliteType, Transaction } from '@electric-sql/pglite';
@@ -143,7 +144,7 @@ function lockPgliteDir(dir: string): () => void {
   const lockFile = `${dir.replace(/[/\\]+$/, '')}.lock`;
   for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
       return () => {
         try {
           if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) unlinkSync(lockFile);
@@ -170,14 +171,36 @@ function lockPgliteDir(dir: string): () => void {
   }
 }
 
+/**
+ * The PGlite folder and everything in it private to this user (issue 10): folders 0700, files 0600.
+ * Its parent is created 0700 too when it does not exist yet (the data folder).
+ */
+export function makePrivate(dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const folders = [dir];
+  while (folders.length) {
+    const folder = folders.pop()!;
+    chmodSync(folder, 0o700);
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) folders.push(path);
+      else if (entry.isFile()) chmodSync(path, 0o600);
+    }
+  }
+}
+
 /** `dir` null means in memory (tests); otherwise the data folder survives restarts. */
 async function openPglite(dir: string | null): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dir) mkdirSync(dir, { recursive: true });
+  if (dir) makePrivate(dir);
   const release = dir ? lockPgliteDir(dir) : () => {};
   let pg: PGliteType;
   try {
     pg = await PGlite.create(dir ?? undefined);
+    // PGlite makes its files world-writable (0666) whatever the umask: made private again. The
+    // folder itself is 0700, so a file it adds while running is out of anyone else's reach.
+    if (dir) makePrivate(dir);
   } catch (error) {
     release();
     throw error;
@@ -198,6 +221,7 @@ async function openPglite(dir: string | null): Promise<Database> {
     close: async () => {
       try {
         await pg.close();
+        if (dir) makePrivate(dir);
       } finally {
         release();
       }

@@ -4,7 +4,6 @@
  * page of what it caught, the worker and the API. Each part is replaced by its setting
  * (TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL); Ctrl-C stops everything cleanly.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,7 +12,7 @@ import { listApiClients } from '../api/apiClients';
 import { startReconciler, type Reconciler } from '../api/reconciler';
 import { drain, listen, stopSignal } from '../api/server';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
-import { publicUrlOf, readSettings, retiredSettings } from '../shared/config';
+import { makePrivateDir, publicUrlOf, readSettings, retiredSettings } from '../shared/config';
 import { log as processLog } from '../shared/log';
 import { installTemporalLogging } from '../shared/temporalLog';
 import { composeSystem, type System } from '../system/root';
@@ -38,8 +37,11 @@ async function run() {
   let reconciler: Reconciler | undefined;
   let system: System | undefined;
   try {
-    // The dev server's state and PGlite both live here; a fresh clone has no folder yet.
-    mkdirSync(settings.DATA_DIR, { recursive: true });
+    // The dev server's state and PGlite both live here; a fresh clone has no folder yet. Private:
+    // it holds the secrets, the database and every email (issue 10). The umask makes everything
+    // this process and its children (the Temporal dev server) create there private as well.
+    process.umask(0o077);
+    makePrivateDir(settings.DATA_DIR);
     let address = settings.TEMPORAL_ADDRESS;
     if (!address) {
       log('starting the Temporal dev server...');

@@ -3,7 +3,7 @@
  * (Temporal dev server, PGlite, an in-process SMTP server); each part is replaced by a setting.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { issuesToProblems } from './policy/load';
@@ -28,6 +28,23 @@ export function looksLikePlaceholder(value: string): boolean {
 }
 const PLACEHOLDER = 'is a placeholder or example value, which anyone can read: set a long random value of your own (openssl rand -base64 32)';
 const secret = optionalString.pipe(z.string().min(32, 'must be at least 32 characters').refine((v) => !looksLikePlaceholder(v), PLACEHOLDER).optional());
+
+/**
+ * Rate limits (issue 10, web tier): requests allowed per window, per network address and per
+ * identity. Unset: the defaults in api/rateLimits.ts (DEFAULT_RATE_LIMITS).
+ */
+const perWindow = z.coerce.number({ error: 'must be a whole number of requests, like 100' }).int('must be a whole number of requests').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional();
+const rateLimitSettings = {
+  RATE_LIMIT_WINDOW_SECONDS: seconds(1, 86_400).optional(),
+  RATE_LIMIT_RAISE_PER_ADDRESS: perWindow,
+  RATE_LIMIT_RAISE_PER_PERSON: perWindow,
+  RATE_LIMIT_SIGN_IN_PER_ADDRESS: perWindow,
+  RATE_LIMIT_SIGN_IN_PER_PERSON: perWindow,
+  RATE_LIMIT_LINKS_PER_ADDRESS: perWindow,
+  RATE_LIMIT_LINKS_PER_PERSON: perWindow,
+  RATE_LIMIT_API_PER_ADDRESS: perWindow,
+  RATE_LIMIT_API_PER_CLIENT: perWindow,
+};
 
 export const settingsSchema = z.object({
   PORT: port.default(3000),
@@ -87,6 +104,7 @@ export const settingsSchema = z.object({
   RECORD_SIGNING_KEY: optionalString,
   /** Public keys record:verify accepts (PEM or base64 SPKI, several while rotating). Unset: derived from RECORD_SIGNING_KEY or the embedded key. */
   RECORD_VERIFY_KEYS: optionalString,
+  ...rateLimitSettings,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -181,8 +199,30 @@ function generatedSecret(s: Settings, name: string, requiredMessage: string): st
   if (isDeployment(s)) throw new ConfigError(requiredMessage);
   const file = join(s.DATA_DIR, name);
   if (!existsSync(file)) {
-    mkdirSync(s.DATA_DIR, { recursive: true });
+    makePrivateDir(s.DATA_DIR);
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The rate limits set (issue 10, web tier); the rest keep their defaults. */
+export function rateLimitsOf(s: Settings) {
+  const given = {
+    windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS,
+    raisePerAddress: s.RATE_LIMIT_RAISE_PER_ADDRESS,
+    raisePerPerson: s.RATE_LIMIT_RAISE_PER_PERSON,
+    signInPerAddress: s.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
+    signInPerPerson: s.RATE_LIMIT_SIGN_IN_PER_PERSON,
+    linksPerAddress: s.RATE_LIMIT_LINKS_PER_ADDRESS,
+    linksPerPerson: s.RATE_LIMIT_LINKS_PER_PERSON,
+    apiPerAddress: s.RATE_LIMIT_API_PER_ADDRESS,
+    apiPerClient: s.RATE_LIMIT_API_PER_CLIENT,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Record<keyof typeof given, number>>;
+}
+
+/** A folder only this user can enter (0700), made so if it already exists (issue 10: data folders private). */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

@@ -19,7 +19,7 @@ import { migrateAs, recordGuardWeakness } from '../db/migrate';
 import { RecordKeyError, privateKeyFrom, signerFrom } from '../db/recordSigning';
 import type { MailCatcher } from '../mail/catcher';
 import { createMailer, type Mailer } from '../mail/mailer';
-import { ConfigError, isDeployment, linkSecretOf, payloadKeyRingOf, publicUrlOf, recordSigningKeyText, sessionSecretOf, type Settings } from '../shared/config';
+import { ConfigError, isDeployment, linkSecretOf, payloadKeyRingOf, publicUrlOf, rateLimitsOf, recordSigningKeyText, sessionSecretOf, type Settings } from '../shared/config';
 import { createEncryptionCodec, sealedDataConverter } from '../shared/codec';
 import { createLinkSigner, type LinkSigner } from '../shared/links';
 import { log } from '../shared/log';
@@ -173,6 +173,7 @@ export async function composeSystem(settings: Settings, services: ServiceAddress
           mailCatcher: services.mailCatcher,
           temporalTimeoutMs: settings.TEMPORAL_CALL_TIMEOUT_MS,
           trustProxy: settings.TRUST_PROXY,
+          rateLimits: rateLimitsOf(settings),
           identity: await composeIdentity({
             publicUrl,
             policies,

@@ -120,7 +120,7 @@ export async function createDevProvider(options: { publicUrl: string; redirectUr
     res.render('dev-sign-in.njk', { uid: details.uid, people });
   });
   router.post(`${DEV_PROVIDER_PATH}/interaction/:uid/login`, express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
-    const accountId = String((req.body as Record<string, unknown>).account ?? '').toLowerCase();
+    const accountId = String((req.body as Record<string, unknown> | undefined)?.account ?? '').toLowerCase();
     if (!accounts.has(accountId)) return res.status(400).render('dev-sign-in.njk', { uid: req.params.uid, people: [...accounts.values()], error: 'Choose one of the people listed' });
     await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
   });

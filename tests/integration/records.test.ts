@@ -343,7 +343,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       const page = await get(`/cases/${REFERENCE}/record`);
       expect(page.status).toBe(200);
       const html = await page.text();
-      expect(html).toContain('<style media="print">');
+      expect(html).toContain('<style media="print" nonce="');
       expect(htmlText(html)).toContain(AGREED_PLAN);
       expect(html).toContain(RAISER.email);
       expect(html).toContain(`href="/cases/${REFERENCE}/record.pdf"`);
@@ -421,7 +421,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       for (const useful of ['Levels of need', 'Hillside Primary School', "Bromley Children's Social Care", 'Stage 2: Escalate to line manager', 'Training need', 'June 2026']) {
         expect(text).toContain(useful);
       }
-      expect(html).toContain('<style media="print">');
+      expect(html).toContain('<style media="print" nonce="');
     });
 
     it('holds nothing identifying as a PDF, and still shows the useful parts', async () => {

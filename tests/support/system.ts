@@ -178,6 +178,8 @@ export interface SystemOptions {
   taskQueue?: string;
   /** The codec endpoint's codec (the tests' key otherwise). */
   codec?: PayloadCodec;
+  /** Rate limits other than the defaults (api/rateLimits.ts). */
+  rateLimits?: AppDeps['rateLimits'];
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
@@ -224,6 +226,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     taskQueue,
     identity: await testIdentity(baseUrl, suite.policies),
     logger: options.logger,
+    rateLimits: options.rateLimits,
   });
   server.on('request', app);
   const opened: string[] = [];
