@@ -4,15 +4,8 @@
  * server, the case run by the real workflow and PGlite keeping the offer.
  */
 import { linkIn, newCase, openLink, toWithSubject, useSystem } from '../support/system';
-import { Visitor, csrfIn } from '../support/visitor';
+import { Visitor, csrfIn, textOf } from '../support/visitor';
 
-const textOf = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 /** The redacted text the page shows for one field. */
 const shownFor = (html: string, field: string) => textOf(new RegExp(`data-redacted="${field}">([^<]*)<`).exec(html)?.[1] ?? '').trim();

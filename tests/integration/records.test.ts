@@ -18,7 +18,7 @@ import { renderProformaPdf, renderRecordPdf } from '../../records/pdf';
 import { loadProforma, type Proforma } from '../../records/proforma';
 import { offerTexts, proformaIdFor } from '../../records/proformaStore';
 import { redactText } from '../../records/redaction';
-import { csrfIn } from '../support/visitor';
+import { csrfIn, textOf } from '../support/visitor';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
 import { freshDatabase } from '../support/databases';
@@ -133,14 +133,6 @@ function pdfInfoTitle(pdf: Buffer): string | undefined {
   return ref ? new RegExp(`\\n${ref} 0 obj\\n\\((.*)\\)\\nendobj`).exec(raw)?.[1] : undefined;
 }
 
-/** Page text without markup, entities decoded, so a value split by tags is still found. */
-const htmlText = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 /** An exact date in the ways people and machines write one. */
 function dateForms(iso: string): string[] {
@@ -344,7 +336,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('<style media="print" nonce="');
-      expect(htmlText(html)).toContain(AGREED_PLAN);
+      expect(textOf(html)).toContain(AGREED_PLAN);
       expect(html).toContain(RAISER.email);
       expect(html).toContain(`href="/cases/${REFERENCE}/record.pdf"`);
 
@@ -416,7 +408,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(res.status).toBe(200);
       const html = await res.text();
       expectNothingIdentifying(html, 'proforma page HTML');
-      const text = htmlText(html);
+      const text = textOf(html);
       expectNothingIdentifying(text, 'proforma page text');
       for (const useful of ['Levels of need', 'Hillside Primary School', "Bromley Children's Social Care", 'Stage 2: Escalate to line manager', 'Training need', 'June 2026']) {
         expect(text).toContain(useful);
@@ -471,7 +463,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     it("is listed for the partnership's admins, by proforma id and never by case reference", async () => {
       const page = await offersPage(admin);
       expect(page.status).toBe(200);
-      const text = htmlText(page.html);
+      const text = textOf(page.html);
       expect(text).toContain(proforma.proformaId);
       expect(text).toContain('School to send attendance weekly.');
       expect(page.html).not.toContain(REFERENCE);
@@ -502,7 +494,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       const id = idOf(page.html, 'Agreed plan')!;
       const added = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(page.html)!, decision: 'approve', text: `${offered.plan} Jayden lives at home.` }, follow: false });
       expect(added.status).toBe(400);
-      expect(htmlText(added.html)).toContain('An edit may only take words out');
+      expect(textOf(added.html)).toContain('An edit may only take words out');
       const nul = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(added.html)!, decision: 'approve', text: 'Assessment\u0000' }, follow: false });
       expect(nul.status).toBe(400);
       const twice = await admin.request(`/partnerships/bromley/proforma-texts/${id}`, { form: { _csrf: csrfIn(nul.html)!, decision: ['approve', 'refuse'] }, follow: false });
@@ -540,9 +532,9 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(json.resolution?.agreedPlan).toBe(edited);
       const byId = await admin.get(`/partnerships/bromley/proformas/${now.proformaId}`);
       expect(byId.status).toBe(200);
-      expect(htmlText(byId.html)).toContain('Assessment to start within 5 working days.');
+      expect(textOf(byId.html)).toContain('Assessment to start within 5 working days.');
       expect(byId.html).not.toContain(REFERENCE);
-      expectNothingIdentifying(htmlText(byId.html), 'proforma page by id');
+      expectNothingIdentifying(textOf(byId.html), 'proforma page by id');
       const pdf = pdfText(await renderProformaPdf(now, { compress: false }));
       expect(pdf).toContain('Assessment to start within 5 working days.');
       expectNothingIdentifying(pdf, 'proforma PDF with approved text');
@@ -565,7 +557,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       for (const path of ['/cases/BSCP-2026-ZZZZZZ/record', '/cases/not-a-reference/record', '/cases/BSCP-2026-ZZZZZZ/proforma', '/cases/BSCP-2026-ZZZZZZ/record.pdf', '/cases/BSCP-2026-ZZZZZZ/proforma.pdf']) {
         const res = await get(path);
         expect({ path, status: res.status }).toEqual({ path, status: 403 });
-        const text = htmlText(await res.text());
+        const text = textOf(await res.text());
         expect(text).toContain('You cannot see this case');
         expect(text).toContain('Either there is no such case, or you are not taking part in it');
       }

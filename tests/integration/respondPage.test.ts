@@ -5,18 +5,8 @@
  * server, the case run by the real workflow and recorded in PostgreSQL.
  */
 import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
-import { csrfIn } from '../support/visitor';
+import { csrfIn, textOf } from '../support/visitor';
 
-/** Page text without markup, entities decoded, so a value split by tags is still found. */
-const textOf = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 /** The HTML of one element with this id (summary lists and cards carry ids), up to its closing tag. */
 function section(html: string, id: string): string {

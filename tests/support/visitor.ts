@@ -5,6 +5,17 @@
  */
 import type { CaughtMessage, MailCatcher } from '../../mail/catcher';
 
+/** Page text without markup, entities decoded, so a value split by tags is still found. */
+export const textOf = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
 export const csrfIn = (html: string) => html.match(/name="_csrf" value="([^"]+)"/)?.[1];
 
 export interface Page {
