@@ -8,6 +8,11 @@ const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
 
 module.exports = {
   testTimeout: 120_000,
+  // Test files run one at a time in a worker process (npm run jest: --maxWorkers=1), replaced once
+  // it holds more than this after a file: each file's module graph (the app, the Temporal SDK, the
+  // redaction dictionaries) is not all released by jest, and one process for the whole suite ran
+  // out of heap.
+  workerIdleMemoryLimit: '1200MB',
   verbose: true,
   projects: [
     {

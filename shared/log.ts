@@ -29,8 +29,9 @@ export const SCRUB_RULES: readonly ScrubRule[] = [
   { name: 'bearer or basic credentials', pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, replacement: '$1 [credentials]' },
   { name: 'email address', pattern: /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu, replacement: '[email]' },
   // Signed links, session ids, JWTs: long runs of base64url (a case reference or a uuid is shorter
-  // or has dashes in fixed places, and is allowed).
-  { name: 'opaque token', pattern: /[A-Za-z0-9_.~+/=-]{40,}/g, replacement: '[token]' },
+  // or has dashes in fixed places, and is allowed). Not across a slash, so a file path in a stack
+  // stays readable.
+  { name: 'opaque token', pattern: /[A-Za-z0-9_.~+=-]{40,}/g, replacement: '[token]' },
 ];
 
 export function scrub(text: string): string {

