@@ -9,7 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ReviewReminderInput } from '../workflows/reviewReminder';
 
 export const REVIEW_REMINDER_WORKFLOW = 'reviewReminder';
-export const reviewReminderId = (reference: string) => `${reference}-review`;
+import { reviewReminderId } from '../shared/contract';
+
+export { reviewReminderId };
 
 export async function scheduleReviewReminder(temporal: Client | undefined, input: ReviewReminderInput): Promise<void> {
   if (!temporal) throw ApplicationFailure.nonRetryable('This worker has no Temporal client to schedule review reminders with', 'NoTemporalClient');

@@ -72,7 +72,23 @@ export type Outcome =
   /** Final stage only, where the policy allows it: the chair convenes a resolution panel. */
   | { outcome: 'panelConvened'; reasons?: string };
 
-export interface RecordOutcomeRequest {
+/**
+ * Every Update names the case it is for. Its arguments are sealed (encrypted and authenticated), so
+ * a sealed Update copied out of one case's history and sent to another still names the first, and
+ * is refused (workflows/interceptors.ts).
+ */
+export interface BoundToCase {
+  /** The case reference (the workflow id) this message is for. */
+  reference: string;
+}
+
+/** The review reminder a resolved case hands its review date to runs as a workflow of its own. */
+export const reviewReminderId = (reference: string) => `${reference}-review`;
+
+/** The workflow id a start naming `reference` may run as: the case itself, or its review reminder. */
+export const workflowIdsFor = (reference: string) => [reference, reviewReminderId(reference)];
+
+export interface RecordOutcomeRequest extends BoundToCase {
   /** Stage number (1-based) the link was issued for; a stale stage is refused. */
   stage: number;
   /** Recipient id from the signed link, for example `raiser.lineManager.0`. */
@@ -125,7 +141,7 @@ export interface DisagreementResult {
 /** Who ends a case other than by a decision: the raiser (withdraw only) or a partnership admin. */
 export type EndedBy = 'raiser' | 'partnershipAdmin';
 
-export interface EndCaseRequest {
+export interface EndCaseRequest extends BoundToCase {
   by: EndedBy;
   /** Who did it, for the record: a recipient id (`raiser.worker.0`), an admin's id or an API client. Never free text. */
   actor: string;

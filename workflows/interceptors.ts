@@ -22,6 +22,7 @@ import {
   ApplicationFailure,
   log,
   patched,
+  workflowInfo,
   type Next,
   type QueryInput,
   type SignalInput,
@@ -31,11 +32,26 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import { isUnsealed, valueOfUnsealed, type UnsealedReason } from '../shared/payloadConverter';
+import { workflowIdsFor } from '../shared/contract';
 
 /** The patch marking a run in which unsealed messages are refused (from its first refusal on). */
 export const REFUSE_UNSEALED_PATCH = 'refuse-unsealed-messages';
 /** The failure type a refused start or Update carries. */
 export const UNSEALED_MESSAGE = 'UnsealedMessage';
+/** The patch marking a run in which a start naming another case is refused. */
+export const BOUND_START_PATCH = 'bind-start-to-case';
+/** The failure type of a sealed message that names another case (copied out of its history). */
+export const MESSAGE_FOR_ANOTHER_CASE = 'MessageForAnotherCase';
+
+/**
+ * The case a message names (shared/contract.ts, BoundToCase). Sealing stops anyone without the key
+ * writing a message, not copying one: a sealed Update taken from one case's history and sent to
+ * another still names the first case, so it is refused here.
+ */
+const namedCase = (args: readonly unknown[]): unknown => (typeof args[0] === 'object' && args[0] !== null ? (args[0] as { reference?: unknown }).reference : undefined);
+
+const forAnotherCase = (what: string) =>
+  ApplicationFailure.create({ type: MESSAGE_FOR_ANOTHER_CASE, message: `${what} refused: it names another case (a message copied from elsewhere)`, nonRetryable: true });
 
 type Refusal = UnsealedReason | 'noArguments';
 
@@ -61,6 +77,14 @@ const refused = (what: string, refusal: Refusal) =>
 class RefuseUnsealed implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const refusal = refusalOf(input.args);
+    // A sealed start copied from another case (its input names that case): refused in runs from now
+    // on; a history recorded before this check replays as it ran.
+    const named = namedCase(input.args);
+    const bound = typeof named === 'string' && workflowIdsFor(named).includes(workflowInfo().workflowId);
+    if (!refusal && !bound && patched(BOUND_START_PATCH)) {
+      log.warn('Refused a workflow start whose input names another case');
+      throw forAnotherCase('Workflow start');
+    }
     if (!refusal) return next(input);
     if (patched(REFUSE_UNSEALED_PATCH)) {
       log.warn('Refused a workflow start whose arguments are not sealed', { refusal });
@@ -85,6 +109,10 @@ class RefuseUnsealed implements WorkflowInboundCallsInterceptor {
     if (refusal) {
       log.warn('Rejected an Update whose arguments are not sealed', { update: input.name, refusal });
       throw refused(`Update ${input.name}`, refusal);
+    }
+    if (namedCase(input.args) !== workflowInfo().workflowId) {
+      log.warn('Rejected an Update that names another case', { update: input.name });
+      throw forAnotherCase(`Update ${input.name}`);
     }
     next(input);
   }

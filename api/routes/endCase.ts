@@ -40,7 +40,8 @@ const UPDATES = { withdraw: withdrawCase, close: closeCase } as const;
 const VERB = { withdraw: 'withdrawn', close: 'closed' } as const;
 
 /** Sends the ending to the workflow and says, in plain words, why it was refused if it was. */
-async function endCase(deps: AppDeps, reference: string, ending: Ending, request: EndCaseRequest): Promise<EndResult> {
+async function endCase(deps: AppDeps, reference: string, ending: Ending, ask: Omit<EndCaseRequest, 'reference'>): Promise<EndResult> {
+  const request: EndCaseRequest = { ...ask, reference };
   const c = await readCase(deps, reference);
   if (!c) return { ok: false, status: 404, title: 'No such case', detail: `There is no case ${reference}`, problem: 'notFound' };
   if (c.status !== 'open') {

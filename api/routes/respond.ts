@@ -102,7 +102,7 @@ export function respondRouter(deps: AppDeps): Router {
     const { reference, stage, recipientId, jti } = link.claims;
     try {
       const recorded = await deps.temporal.workflow.getHandle(reference).executeUpdate(recordOutcome, {
-        args: [{ stage, recipientId, decision: toOutcome(form.data) }],
+        args: [{ reference, stage, recipientId, decision: toOutcome(form.data) }],
       });
       await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
       // Offered for the partnership's learning: only the fields ticked, as the redacted text shown.

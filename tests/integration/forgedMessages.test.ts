@@ -12,7 +12,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createEncryptionCodec, decodeForReading, sealedDataConverter } from '../../shared/codec';
 import { DISAGREEMENT_WORKFLOW, caseState, linkOpened, recordOutcome, type RecordOutcomeRequest } from '../../shared/contract';
-import { REFUSE_UNSEALED_PATCH, UNSEALED_MESSAGE } from '../../workflows/interceptors';
+import { MESSAGE_FOR_ANOTHER_CASE, REFUSE_UNSEALED_PATCH, UNSEALED_MESSAGE } from '../../workflows/interceptors';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { PAYLOAD_KEY, codec, dataConverter, linkIn, newCase, openLink, startSystem, toWithSubject, useSystem, waitForEvent, type Running, type Suite } from '../support/system';
 import { eventually } from '../support/waits';
@@ -60,7 +60,7 @@ describe('messages not sealed with the service’s payload key', () => {
   /** A decision the stage-1 validator would take: a participant of the current stage. */
   async function validDecision(reference: string): Promise<RecordOutcomeRequest> {
     const state = await ctx.suite.temporal.workflow.getHandle(reference).query(caseState);
-    return { stage: state.stage!.number, recipientId: state.stage!.participants[0].id, decision: { outcome: 'resolved', agreedOutcome: 'Forged: nobody agreed this.' } };
+    return { reference, stage: state.stage!.number, recipientId: state.stage!.participants[0].id, decision: { outcome: 'resolved', agreedOutcome: 'Forged: nobody agreed this.' } };
   }
 
   const events = async (reference: string) =>
@@ -119,6 +119,55 @@ describe('messages not sealed with the service’s payload key', () => {
     expect(history.events!.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     await expect(Worker.runReplayHistory({ workflowBundle: ctx.suite.bundle, dataConverter }, history, handle.workflowId)).resolves.toBeUndefined();
+  });
+
+  it('refuses a sealed Update copied out of one case’s history into another case: it names the first case', async () => {
+    // Case A is decided properly; its history then holds the sealed decision, ciphertext anyone who
+    // reaches Temporal (or its UI) can read and send on.
+    const a = await openOne();
+    const b = await openOne();
+    const handleA = ctx.suite.temporal.workflow.getHandle(a);
+    await handleA.executeUpdate(recordOutcome, { args: [await validDecision(a)] });
+    const accepted = (await handleA.fetchHistory()).events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
+    const sealed = accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!;
+
+    // The very payloads, byte for byte, sent to case B (as `temporal workflow update execute
+    // --input-meta ... --input-base64` does).
+    const { connection } = ctx.suite.temporal;
+    const answer = await connection.workflowService.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: b },
+      waitPolicy: { lifecycleStage: 3 /* COMPLETED */ },
+      request: { meta: { updateId: randomUUID(), identity: 'copier' }, input: { name: 'recordOutcome', args: sealed } },
+    });
+    expect(answer.outcome?.failure?.applicationFailureInfo?.type).toBe(MESSAGE_FOR_ANOTHER_CASE);
+
+    const handleB = ctx.suite.temporal.workflow.getHandle(b);
+    expect((await handleB.query(caseState)).decisions).toEqual([]);
+    expect((await events(b)).map((e) => e.type)).not.toContain('outcomeRecorded');
+    expect((await handleB.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+  });
+
+  it('fails a sealed start copied under another workflow id, and its history replays', async () => {
+    // A real case's sealed start input, sent again under an id of the copier's choosing.
+    const reference = await openOne();
+    const started = (await ctx.suite.temporal.workflow.getHandle(reference).fetchHistory()).events![0].workflowExecutionStartedEventAttributes!;
+    const copyId = `COPY-${randomUUID()}`;
+    await ctx.suite.temporal.connection.workflowService.startWorkflowExecution({
+      namespace: 'default',
+      workflowId: copyId,
+      workflowType: { name: DISAGREEMENT_WORKFLOW },
+      taskQueue: { name: ctx.system.taskQueue },
+      input: started.input,
+      requestId: randomUUID(),
+      identity: 'copier',
+    });
+    const handle = ctx.suite.temporal.workflow.getHandle(copyId);
+    const failed = await handle.result().then(() => undefined, (error: unknown) => error);
+    expect(failed).toMatchObject({ cause: { type: MESSAGE_FOR_ANOTHER_CASE, nonRetryable: true } });
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    await expect(Worker.runReplayHistory({ workflowBundle: ctx.suite.bundle, dataConverter }, history, copyId)).resolves.toBeUndefined();
   });
 
   it('rejects a query with unsealed arguments and answers a plain one only in ciphertext', async () => {

@@ -9,6 +9,7 @@ const stage2: DecidingStage = {
   stage: { number: 2, participants: [{ id: 'raiser.lineManager.0' }, { id: 'other.lineManager.0' }], isFinal: false, panelAllowed: false, decided: false },
 };
 const request = (over: Partial<RecordOutcomeRequest> = {}): RecordOutcomeRequest => ({
+  reference: 'BSCP-2026-TEST01',
   stage: 2,
   recipientId: 'other.lineManager.0',
   decision: { outcome: 'notResolved', reasons: 'The threshold is met.' },
@@ -55,7 +56,7 @@ describe('outcomeRefusal: may this person record this outcome now?', () => {
 });
 
 describe('endingRefusal: may this case be ended this way?', () => {
-  const by = (who: 'raiser' | 'partnershipAdmin', reason = 'Resolved between the agencies.') => ({ by: who, actor: who === 'raiser' ? 'raiser.worker.0' : 'admin', reason });
+  const by = (who: 'raiser' | 'partnershipAdmin', reason = 'Resolved between the agencies.') => ({ reference: 'BSCP-2026-TEST01', by: who, actor: who === 'raiser' ? 'raiser.worker.0' : 'admin', reason });
   it('lets the raiser withdraw and an admin withdraw or close an open case', () => {
     expect(endingRefusal('withdraw', 'open', by('raiser'))).toBeUndefined();
     expect(endingRefusal('withdraw', 'open', by('partnershipAdmin'))).toBeUndefined();

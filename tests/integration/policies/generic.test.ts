@@ -63,7 +63,7 @@ describe('the generic guidance', () => {
     await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
     await emailTo(suite, 'school.phase.leader@example.org', reference, /^stage 2: .* - action needed/);
     const handle = suite.temporal.workflow.getHandle(reference);
-    await handle.executeUpdate(withdrawCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: 'The family moved out of the area.' }] });
+    await handle.executeUpdate(withdrawCase, { args: [{ reference, by: 'raiser', actor: 'raiser.worker.0', reason: 'The family moved out of the area.' }] });
     await expect(handle.result()).resolves.toMatchObject({ status: 'withdrawn', endedAtStage: 2 });
     expect(recipientsOf(suite, reference, /case ended/)).toEqual(
       ['cal.sw@example.org', 'csc.team.manager@example.org', 'school.phase.leader@example.org', 'tia.teacher@example.org'].sort(),

@@ -44,8 +44,9 @@ async function endTest(handle: WorkflowHandle): Promise<void> {
   await handle.result().catch(() => undefined);
 }
 
-const decide = (handle: WorkflowHandle, request: RecordOutcomeRequest) => handle.executeUpdate(recordOutcome, { args: [request] });
-const notResolved = (stage: number, recipientId: string): RecordOutcomeRequest => ({ stage, recipientId, decision: { outcome: 'notResolved', reasons: 'Still apart.' } });
+type Decision = Omit<RecordOutcomeRequest, 'reference'>;
+const decide = (handle: WorkflowHandle, request: Decision) => handle.executeUpdate(recordOutcome, { args: [{ ...request, reference: handle.workflowId }] });
+const notResolved = (stage: number, recipientId: string): Decision => ({ stage, recipientId, decision: { outcome: 'notResolved', reasons: 'Still apart.' } });
 
 /** Not resolved at stages 1 and 2: the case is at the chair's stage, the line managers' duty pending. */
 async function atChairWithDutyPending(taskQueue: string, world: FakeWorld) {
@@ -110,11 +111,11 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       const handle = await atChairWithDutyPending(taskQueue, world);
       expect(typesOf(world, handle.workflowId)).toContain('dutyAssigned');
 
-      const refusedClose = await refusalOf(handle.executeUpdate(closeCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: 'Sorted.' }] }));
+      const refusedClose = await refusalOf(handle.executeUpdate(closeCase, { args: [{ reference: handle.workflowId, by: 'raiser', actor: 'raiser.worker.0', reason: 'Sorted.' }] }));
       expect(refusedClose).toBe(Refusal.notAllowed);
-      expect(await refusalOf(handle.executeUpdate(withdrawCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: '   ' }] }))).toBe(Refusal.notAllowed);
+      expect(await refusalOf(handle.executeUpdate(withdrawCase, { args: [{ reference: handle.workflowId, by: 'raiser', actor: 'raiser.worker.0', reason: '   ' }] }))).toBe(Refusal.notAllowed);
 
-      const ending = await handle.executeUpdate(withdrawCase, { args: [{ by: 'raiser', actor: 'raiser.worker.0', reason: 'Agreed a plan outside the process.' }] });
+      const ending = await handle.executeUpdate(withdrawCase, { args: [{ reference: handle.workflowId, by: 'raiser', actor: 'raiser.worker.0', reason: 'Agreed a plan outside the process.' }] });
       expect(ending).toMatchObject({ status: 'withdrawn', stage: 3 });
       await expect(handle.result()).resolves.toMatchObject({ status: 'withdrawn', endedAtStage: 3 });
 
@@ -135,7 +136,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
     await ctx.h.withWorker(world, async (taskQueue) => {
       const handle = await start(taskQueue);
       await atStage(handle, world, 1);
-      await handle.executeUpdate(closeCase, { args: [{ by: 'partnershipAdmin', actor: 'admin.api-key', reason: 'Duplicate of another case.' }] });
+      await handle.executeUpdate(closeCase, { args: [{ reference: handle.workflowId, by: 'partnershipAdmin', actor: 'admin.api-key', reason: 'Duplicate of another case.' }] });
       await expect(handle.result()).resolves.toMatchObject({ status: 'closed' });
       expect(typesOf(world, handle.workflowId)).toEqual(expect.arrayContaining(['closedByAdmin', 'closed']));
       expectOrderedRecord(world, handle.workflowId);
