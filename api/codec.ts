@@ -19,11 +19,13 @@ import { principalOf, type Principal } from './identity/principal';
 import { sendProblem, sendValidationProblem, zodProblems } from './problem';
 
 /**
- * Who may read decrypted workflow payloads: people signed in with the operations role or as a
- * partnership admin. Not people who only take part in cases, and not agency systems (API clients).
+ * Who may read decrypted workflow payloads: people signed in with the operations role, whose work
+ * is every partnership's cases. Not a partnership admin: a payload does not say whose case it is,
+ * so decoding cannot be kept to their own partnership (they read their cases on the case pages,
+ * where every read is recorded). Not people who only take part in cases, nor agency systems.
  */
 export function mayDecodePayloads(principal: Principal | undefined): boolean {
-  return principal?.kind === 'person' && principal.roles.some((r) => r.role === 'operations' || r.role === 'partnershipAdmin');
+  return principal?.kind === 'person' && principal.roles.some((r) => r.role === 'operations');
 }
 
 /** The codec's access decision: a signed-in person, by `mayDecodePayloads`. */
@@ -31,12 +33,16 @@ export function codecAccess(): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
     const principal = principalOf(res);
     if (principal) {
-      if (mayDecodePayloads(principal)) return next();
+      if (mayDecodePayloads(principal)) {
+        // No case is known to record the read against: the access log keeps who decoded, and when.
+        logAccess({ access: 'allowed', reason: 'operations', actor: principal, resource: 'codec' });
+        return next();
+      }
       logAccess({ access: 'refused', reason: 'notStaff', actor: principal, resource: 'codec' });
-      return sendProblem(res, 403, 'Not allowed to read payloads', 'Decoded payloads are for operations staff and partnership admins.');
+      return sendProblem(res, 403, 'Not allowed to read payloads', 'Decoded payloads are for operations staff; partnership admins read their cases on the case pages.');
     }
     logAccess({ access: 'refused', reason: 'noCredentials', actor: { kind: 'anonymous' }, resource: 'codec' });
-    sendProblem(res, 401, 'Sign in to read payloads', 'Sign in as operations staff or a partnership admin, then use the Temporal Web UI.');
+    sendProblem(res, 401, 'Sign in to read payloads', 'Sign in as operations staff, then use the Temporal Web UI.');
   };
 }
 

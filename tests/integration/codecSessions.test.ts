@@ -73,10 +73,10 @@ describe('the codec endpoint, called by the Temporal Web UI with a staff session
     expect(Buffer.from(payload.data, 'base64').toString()).toBe(SECRET);
   });
 
-  it('decodes for a partnership admin', async () => {
+  it('refuses a partnership admin (a payload does not say whose case it is), decoding nothing', async () => {
     const res = await decode({ origin: UI_ORIGIN }, await ctx.system.asAdmin('hull'));
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain(Buffer.from(SECRET).toString('base64'));
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain(Buffer.from(SECRET).toString('base64'));
   });
 
   it('asks for sign-in (401) with no session, and refuses (403) someone taking part in a case, decoding nothing', async () => {
