@@ -79,13 +79,18 @@ function limiter(kind: RateLimitKind, windowSeconds: number, limit: number, key:
   return handler;
 }
 
-/** The address a sign-in code is asked for or entered for: typed in, a link's, or the pending code's. */
+/**
+ * Who is asking for a code, or entering one: the link, or the address asked for together with the
+ * network address asking, or the pending code being guessed. Never the email address alone: anyone
+ * could then spend its owner's allowance and lock them out of signing in (an attacker pass did,
+ * with forms the CSRF check then refused but the limit had already counted).
+ */
 function signInIdentity(req: Request): string | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   if (typeof body.link === 'string' && body.link) return `link:${hashed(body.link)}`;
-  if (typeof body.email === 'string' && body.email.trim()) return `email:${hashed(body.email.trim().toLowerCase())}`;
-  const pending = (req.session as { pendingCode?: { email?: string } } | undefined)?.pendingCode?.email;
-  return pending ? `email:${hashed(pending.toLowerCase())}` : undefined;
+  if (typeof body.email === 'string' && body.email.trim()) return `email:${addressOf(req)}:${hashed(body.email.trim().toLowerCase())}`;
+  const pending = (req.session as { pendingCode?: { id?: string } } | undefined)?.pendingCode?.id;
+  return pending ? `code:${hashed(pending)}` : undefined;
 }
 
 function personOf(res: Response): string | undefined {

@@ -14,6 +14,7 @@ import { startMailCatcher, type MailCatcher } from '../../mail/catcher';
 import { linkSecretOf, readSettings } from '../../shared/config';
 import { newCase, signedIn, signedInAsStaff, adminAccount, startSuite, type Suite } from '../support/system';
 import { webApp, type WebApp } from '../support/webApp';
+import { csrfIn } from '../support/visitor';
 
 let suite: Suite;
 const apps: WebApp[] = [];
@@ -160,6 +161,29 @@ describe('rate limits: 429 with Retry-After', () => {
     await expectLimited(await ask('target@example.org'), 'page');
     expect((await ask('other@example.org')).status).not.toBe(429);
     await expectLimited(await ask('third@example.org'), 'page'); // four from this address
+  });
+
+  it("lets nobody spend a person's sign-in allowance: asking for their codes from elsewhere does not lock them out", async () => {
+    const app = await serve({ trustProxy: 1, rateLimits: { signInPerAddress: 100, signInPerPerson: 2 } });
+    const ask = (from: string, body: string) =>
+      fetch(`${app.baseUrl}/sign-in/email`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from }, body });
+    // An attacker's forms for the victim's address, with a junk CSRF token and without one.
+    // They are refused (403), then limited themselves (429).
+    const attacker = [];
+    for (let i = 0; i < 6; i++) attacker.push((await ask('203.0.113.66', i % 2 ? '_csrf=junk&email=victim%40example.org' : 'email=victim%40example.org')).status);
+    expect(attacker.slice(0, 2)).toEqual([403, 403]);
+    expect(attacker.slice(2)).toEqual([429, 429, 429, 429]);
+    // The victim, from their own network, with the sign-in page's own token: a code is sent.
+    const form = await fetch(`${app.baseUrl}/sign-in`, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const asked = await fetch(`${app.baseUrl}/sign-in/email`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.7', cookie },
+      body: new URLSearchParams({ _csrf: csrfIn(await form.text())!, email: 'victim@example.org' }),
+    });
+    expect(asked.status).toBe(303);
+    expect(asked.headers.get('location')).toBe('/sign-in/code');
   });
 
   it('limits decision links per network address and per person', async () => {
