@@ -213,10 +213,10 @@ export const RULES: readonly Rule[] = [
   },
   { name: 'school year', label: 'school year', pattern: /\b(?:year|yr|y)\s*-?\s*(?:[1-9]|1[0-3]|r)\b(?!\s*(?:olds?|old|of|ago)\b)/giu },
   {
-    // "in year six", "Year Eleven": a school year in words (not "year one of the plan", "a year two weeks ago").
+    // "in year six", "Year Eleven": a school year in words (not "year one of the plan", "in the first year two workers left").
     name: 'school year in words',
     label: 'school year',
-    pattern: /\b(?:year|yr)\s*-?\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\b(?!\s*(?:olds?|of|ago|later|earlier|before|after|since|years?|months?|weeks?|days?|times?)\b)/giu,
+    pattern: /(?<!\b(?:first|second|third|last|next|this|that|every|each|per|same|one|whole|full|financial|academic|calendar|a)\s+)\b(?:year|yr)\s*-?\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\b(?!\s*(?:olds?|of|ago|later|earlier|before|after|since|years?|months?|weeks?|days?|times?)\b)/giu,
   },
   {
     name: 'police officer number',
