@@ -32,7 +32,7 @@ liquidlogic mosaic lcs eclipse carefirst nhs ni upn uln a&e ae ed ypo yot yjs la
 iro's dsl's gp's pc's sw's hv hvs cpn cpns fgc fgcs tac tac's caf eha ehat cafcass ofsted s17 s20 s31 s47 s37 s7 pla plo icpc rcpc
 cypf ccg icb pupil premium yrs yr hrs hr mins min wk wks mths pm am tues thurs fri weds sat sun mon approx etc eg ie re asap aka
 doesn didn isn wasn hasn haven won wouldn couldn shouldn aren weren dont didnt wasnt isnt cant wont havent
-cctv cait b&b hmo hmos lgbt lgbtq bame ucas gcse gcses alevel alevels btec nvq sats ks1 ks2 ks3 ks4 eyfs ehe nfa dna dnas nok
+cctv cait gamertag username usernames e.g i.e n.b a.m p.m b&b hmo hmos lgbt lgbtq bame ucas gcse gcses alevel alevels btec nvq sats ks1 ks2 ks3 ks4 eyfs ehe nfa dna dnas nok
 mr mrs ms mx dr prof cllr rev sgt insp barnardo's barnardo barnardos foster stepdad stepmum stepdads nspcc cafcass covid mdt mdts mash's fii fgm hbv mdt's adoption sgo sgos cao epo epos ipo ipos io dvpn dvpo clare's dvds nrpf ukba
 `
   .split(/\s+/)

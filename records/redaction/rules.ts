@@ -102,7 +102,7 @@ export const RULES: readonly Rule[] = [
     // "snap: kayden_b07", "her insta is lil.k", "tiktok account called kaysworld": the name after the app.
     name: 'handle after an app',
     label: 'handle',
-    pattern: new RegExp(String.raw`\b${SOCIAL}\b(?:\s+(?:name|handle|username|user ?name|account|acc|id|profile|page))*(\s*(?:[:=]|is|was|as|called|named)?\s*)["'“‘]?([\p{L}\p{N}_.-]{2,})`, 'giud'),
+    pattern: new RegExp(String.raw`\b${SOCIAL}\b(?:\s+(?:name|handle|username|user ?name|gamer ?tag|tag|account|acc|id|profile|page))*(\s*(?:[:=]|is|was|as|called|named)?\s*)["'“‘]?([\p{L}\p{N}_.-]{2,})`, 'giud'),
     take: (m) => {
       const handle = m[2];
       const lead = m[1].trim();
@@ -188,10 +188,10 @@ export const RULES: readonly Rule[] = [
     ),
   },
   {
-    // "she is 15", "the father is believed to be 21", "Jenson, 9, has": a bare age.
+    // "she is 15", "the father is believed to be 21", "Jenson, 9, has", "mum (Tracey, 34)": a bare age.
     name: 'bare age',
     label: 'age',
-    pattern: /\b(?:is|was|be|turned|turns|turning|now|aged)\s+(\d{1,2})\b(?!\s*(?:%|percent|per|minutes?|mins?|hours?|hrs?|days?|weeks?|times?|miles?|pounds?|kg|am|pm|o'clock|[:.]\d))|(?<=\p{L}),\s*(\d{1,2}),/giud,
+    pattern: /\b(?:is|was|be|turned|turns|turning|now|aged)\s+(\d{1,2})\b(?!\s*(?:%|percent|per|minutes?|mins?|hours?|hrs?|days?|weeks?|times?|miles?|pounds?|kg|am|pm|o'clock|[:.]\d))|(?<=\p{L}),\s*(\d{1,2})(?=\s*[,)])/giud,
     take: (m) => group(m, m[1] ? 1 : 2, 'age'),
   },
   {
@@ -207,7 +207,7 @@ export const RULES: readonly Rule[] = [
         PERSON_BEFORE_AGE.has(word) ||
         (lex.names.has(word) && !lex.common.has(word)) ||
         (/^\p{Lu}/u.test(m[1]) && !NOT_A_PERSON_BEFORE_NUMBER.has(word)) ||
-        (!lex.english.has(word) && !lex.common.has(word));
+        (word.length > 1 && !lex.english.has(word) && !lex.common.has(word));
       return personish ? group(m, 3, 'age') : undefined;
     },
   },
