@@ -16,7 +16,7 @@
  * identify a child. It is still a heuristic, which is why free text reaches a proforma only after
  * its author has seen this redaction and a partnership admin has approved it.
  */
-import { COMMON_WORD_NAMES, getLexicon, nlp, tokensOf } from './lexicon';
+import { COMMON_WORD_NAMES, getLexicon, nlp, placeKey, tokensOf } from './lexicon';
 import { ruleSpans, type Label, type Span } from './rules';
 
 export type { Label, Span } from './rules';
@@ -25,8 +25,8 @@ export type { Label, Span } from './rules';
 const RELATIONS = new Set(
   'mum mam mom mother dad father nan nana gran grandma grandad grandpa brother sister sibling stepdad stepmum partner boyfriend girlfriend friend uncle aunt auntie cousin son daughter baby carer child called named aka'.split(' '),
 );
-/** Before a place: "moved to hull", "lives in stone". */
-const PLACE_PREPOSITIONS = new Set('in at from near around outside to into towards via'.split(' '));
+/** Before a place: "moved to hull", "lives in stone", "the smiths of cray". */
+const PLACE_PREPOSITIONS = new Set('in at from near around outside to into towards via of'.split(' '));
 /** compromise also finds these as people or places; they are how the proforma speaks of people. */
 const NOT_IDENTIFYING = new Set(
   'mum mam mom mother dad father nan nana gran grandma grandad parent parents carer carers child children baby brother sister stepdad stepmum stepfather stepmother aunt auntie uncle cousin partner boyfriend girlfriend foster care social worker teacher police officer manager head school nurse gp doctor health visitor family i he she they we you him her them his their'.split(' '),
@@ -130,6 +130,9 @@ function judgeWord(text: string, tokens: Token[], i: number, previousWasName: bo
       continue;
     }
     if (lex.surnames.has(part) && (capitalised || (previousWasName && adjacentToPrevious))) return 'name';
+    // A family by its surname in the plural or possessive plural: "the Smiths", "the smiths' house", "the Joneses".
+    const family = familySurname(part);
+    if (family && (capitalised || previous === 'the' || (previousWasName && adjacentToPrevious))) return 'name';
     if (!lex.english.has(part) && !lex.english.has(stripSuffix(part))) return part.length <= 1 ? undefined : 'removed';
   }
   // "Kobe and Blessing": a capitalised word joined to a name by "and" is a name too.
@@ -146,7 +149,8 @@ function judgeWord(text: string, tokens: Token[], i: number, previousWasName: bo
 function placeSpans(text: string, tokens: Token[]): Span[] {
   const lex = getLexicon();
   const spans: Span[] = [];
-  const lower = tokens.map((t) => t.text.toLowerCase().replace(/’/g, "'"));
+  // Apostrophes do not count: "st pauls cray" is St Paul's Cray, "kings lynn" King's Lynn.
+  const lower = tokens.map((t) => placeKey(t.text));
   for (let i = 0; i < tokens.length; i++) {
     const candidates = lex.places.get(lower[i]);
     if (!candidates) continue;
@@ -156,7 +160,9 @@ function placeSpans(text: string, tokens: Token[]): Span[] {
       const allEnglish = place.every((w) => lex.english.has(w) || lex.common.has(w) || lex.safe.has(w) || /^\d+$/.test(w));
       const capitalised = /^\p{Lu}/u.test(tokens[i].text) && !(place.length === 1 && sentenceInitial(text, tokens[i].start));
       const afterPreposition = i > 0 && PLACE_PREPOSITIONS.has(lower[i - 1]) && (!lex.common.has(place.join(' ')) || lex.knownPlaces.has(place.join(' ')));
-      if (!allEnglish || capitalised || afterPreposition) {
+      // A name of two words or more, one of them not a common word, is the place in any case: "pauls cray", "chew magna".
+      const distinctive = place.length > 1 && place.some((w) => !lex.common.has(w) && !/^\d+$/.test(w));
+      if (!allEnglish || capitalised || afterPreposition || distinctive) {
         spans.push({ start: tokens[i].start, end: last.end, label: 'place' });
         break;
       }
@@ -210,6 +216,15 @@ function baseWord(token: string): string {
     .replace(/'(?:s|re|ll|ve|d|m|t)$/u, '')
     .replace(/n't$/u, '')
     .replace(/\.+$/u, '');
+}
+
+/** "smiths" is the Smith family, "joneses" the Jones family: a surname that is not also a common word, in the plural. */
+function familySurname(word: string): string | undefined {
+  const lex = getLexicon();
+  for (const stem of [word.replace(/e?s'?$/u, ''), word.replace(/s'?$/u, '')]) {
+    if (stem !== word && stem.length > 2 && lex.surnames.has(stem) && !lex.common.has(stem) && !COMMON_WORD_NAMES.has(stem)) return stem;
+  }
+  return undefined;
 }
 
 /** Plural and verb endings the dictionary may lack for a word it has. */

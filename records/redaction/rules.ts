@@ -59,6 +59,33 @@ const INSTITUTION_STOP = new Set(
     .filter(Boolean),
 );
 
+/** Words after which "(5)" is a person's age although they are not names: "mum (32)", "baby (1)". */
+const PERSON_BEFORE_AGE = new Set(
+  'mum mam mom mother dad father nan nana nanna gran grandma grandad grandpa brother sister sibling siblings stepdad stepmum partner boyfriend girlfriend friend uncle aunt auntie cousin son daughter baby child boy girl twin twins carer'.split(' '),
+);
+/** Capitalised words before a bracketed number that are not people: "Section 47(2)", "Option (2)", "Stage (1)". */
+const NOT_A_PERSON_BEFORE_NUMBER = new Set(
+  'section sections s option options stage stages step steps part parts paragraph para point points question questions item items appendix schedule rule article regulation page level levels figure table note notes action actions outcome outcomes recommendation recommendations priority category criteria round phase week weeks day days'.split(' '),
+);
+/** Between "PC" and a number, these are not a name: "officer attended 1200", "PC was 4471". */
+const OFFICER_NOT_NAME = new Set(
+  'the an and or was is were are has had have said says saw seen took attended visited called rang arrived reported noted found on at in to from of for with by about after before since their his her who which that this there then than also not no only around approx'.split(' '),
+);
+/** After "username", "handle", "gamertag": these are the sentence going on, not the handle. */
+const HANDLE_LEAD_STOP = new Set('is was and or the a an of on for to in with has had not unknown unclear changed deleted blocked'.split(' '));
+
+/*
+ * Hospitals practitioners name without the word "hospital". Acronyms any case but whole words
+ * ("PRUH", "qeh", "GOSH" only in capitals, see below); names that are ordinary words ("Kings",
+ * "Princess Royal") only capitalised; names no dictionary has ("Alder Hey", "Evelina") any case.
+ */
+const HOSPITAL_ACRONYMS = String.raw`(?:PRUH|QEH|QEHB|UCLH|GOSH|LGI|RVI|BRI|QMC|RMCH|BCH|HRI|CUH|QEQM|UHCW|UHW|NMUH|WMUH|KCH|GSTT|RLH|RFH|JR|JRH|NGH|RBH|WGH|CHH)`;
+const HOSPITAL_NAMES = String.raw`(?:kings|king's|kings college|king's college|guys|guy|st thomas|st thomas'|st georges|st george|evelina|royal london|royal free|alder hey|great ormond street|gt ormond st|addenbrookes|addenbrooke|whittington|homerton|northwick park|darent valley|stepping hill|wythenshawe|pinderfields|frimley park|southmead|princess royal|queen elizabeth|queen elizabeth's|royal alex|jimmys|jimmy|john radcliffe|leeds general|hull royal|castle hill|lewisham|chelsea and westminster|chelsea & westminster|noah's ark|noahs ark|sheffield children|birmingham children|manchester children|royal manchester children|bristol royal|great western|royal victoria|freeman|royal hallamshire|northern general|broomfield|basildon|royal sussex|royal devon|derriford|musgrove|royal bolton|royal oldham|royal preston|arrowe park|whiston|ormskirk|queens|queen's)`;
+/** Acronyms that are also words ("gosh", "Bri"): removed only in capitals. */
+const HOSPITAL_CAPITALS_ONLY = new Set(['gosh', 'jr', 'bri', 'rlh', 'chh']);
+/** Hospital names that are ordinary words: removed only capitalised. */
+const HOSPITAL_CAPITALISED_ONLY = new Set(['kings', "king's", 'guys', 'guy', "guy's", 'princess royal', 'queen elizabeth', "queen elizabeth's", 'jimmys', 'jimmy', "jimmy's", 'freeman', 'queens', "queen's", 'great western', 'royal victoria', 'broomfield', 'lewisham', 'castle hill', 'royal alex', 'whiston', 'basildon']);
+
 const span = (m: RegExpExecArray, start: number, end: number, label: Label): Span => ({ start: m.index + start, end: m.index + end, label });
 
 /** The span of capture group `g` within a match (the `d` flag gives its indices). */
@@ -75,7 +102,7 @@ export const RULES: readonly Rule[] = [
     // "snap: kayden_b07", "her insta is lil.k", "tiktok account called kaysworld": the name after the app.
     name: 'handle after an app',
     label: 'handle',
-    pattern: new RegExp(String.raw`\b${SOCIAL}\b(?:\s+(?:name|handle|username|user ?name|account|acc|id|profile|page))*(\s*(?:[:=]|is|was|as|called|named)?\s*)["'“‘]?([\p{L}\p{N}_.-]{2,})`, 'giud'),
+    pattern: new RegExp(String.raw`\b${SOCIAL}\b(?:\s+(?:name|handle|username|user ?name|gamer ?tag|tag|account|acc|id|profile|page))*(\s*(?:[:=]|is|was|as|called|named)?\s*)["'“‘]?([\p{L}\p{N}_.-]{2,})`, 'giud'),
     take: (m) => {
       const handle = m[2];
       const lead = m[1].trim();
@@ -84,6 +111,29 @@ export const RULES: readonly Rule[] = [
       if (!looksLikeHandle && (lead === '' || ['is', 'was', 'as'].includes(lead.toLowerCase())) && getLexicon().english.has(word)) return undefined;
       return group(m, 2, 'handle');
     },
+  },
+  {
+    // "user lil_j.2015", "username kay_b", "his account is jj.2011", "gamertag: KZ":
+    // after "username", "handle" or "gamertag" any word; after "user", "account", "profile", "page" one that looks like a handle.
+    name: 'handle after user or account',
+    label: 'handle',
+    pattern: /\b(user ?name|handle|gamer ?tag|user|account|acc|profile|page|channel)(\s*(?:name)?\s*(?:[:=]|is|was|as|called|named)?\s*)["'“‘]?([\p{L}\p{N}_][\p{L}\p{N}_.-]*[\p{L}\p{N}_]|[\p{L}\p{N}_]{2,})/giud,
+    take: (m) => {
+      const handle = m[3];
+      const strong = /^(?:user ?name|handle|gamer ?tag)$/i.test(m[1]) || /[:=]|called|named/i.test(m[2]);
+      const looksLikeHandle = /[_]|[\p{L}][.][\p{L}\p{N}]|[\p{N}][.][\p{L}]|\p{L}.*\p{N}|\p{N}.*\p{L}/u.test(handle) && !/^\d+(?:st|nd|rd|th|am|pm)$/i.test(handle);
+      if (looksLikeHandle) return group(m, 3, 'handle');
+      if (!strong) return undefined;
+      const word = handle.toLowerCase();
+      return HANDLE_LEAD_STOP.has(word) ? undefined : group(m, 3, 'handle');
+    },
+  },
+  {
+    // A word with an underscore, or letters and digits joined by dots ("lil_j", "kay.b.07", "jj.2011"), is a handle wherever it stands.
+    name: 'handle-shaped word',
+    label: 'handle',
+    pattern: /(?<![\p{L}\p{N}_.@-])(?=[\p{L}\p{N}_.]*(?:_|\p{L}\.|\.\p{L}))(?=[\p{L}\p{N}_.]*\p{L})(?=[\p{L}\p{N}_.]*(?:_|\p{N}))[\p{L}\p{N}_]+(?:[._][\p{L}\p{N}_]+)+(?![\p{L}\p{N}_@-]|\.[\p{L}\p{N}])/gu,
+    take: (m) => (/^(?:e\.g|i\.e|a\.m|p\.m|d\.o\.b|a\.k\.a|n\.b|p\.s)$/i.test(m[0]) || /^\d+(?:\.\d+)*$/.test(m[0]) ? undefined : span(m, 0, m[0].length, 'handle')),
   },
   {
     // 020 7946 0958, (01482) 300300, 07700 900123, +44 7700 900123.
@@ -138,19 +188,52 @@ export const RULES: readonly Rule[] = [
     ),
   },
   {
-    // "she is 15", "the father is believed to be 21", "Jenson, 9, has": a bare age.
+    // "she is 15", "the father is believed to be 21", "Jenson, 9, has", "mum (Tracey, 34)": a bare age.
     name: 'bare age',
     label: 'age',
-    pattern: /\b(?:is|was|be|turned|turns|turning|now|aged)\s+(\d{1,2})\b(?!\s*(?:%|percent|per|minutes?|mins?|hours?|hrs?|days?|weeks?|times?|miles?|pounds?|kg|am|pm|o'clock|[:.]\d))|(?<=\p{L}),\s*(\d{1,2}),/giud,
+    pattern: /\b(?:is|was|be|turned|turns|turning|now|aged)\s+(\d{1,2})\b(?!\s*(?:%|percent|per|minutes?|mins?|hours?|hrs?|days?|weeks?|times?|miles?|pounds?|kg|am|pm|o'clock|[:.]\d))|(?<=\p{L}),\s*(\d{1,2})(?=\s*[,)])/giud,
     take: (m) => group(m, m[1] ? 1 : 2, 'age'),
   },
-  { name: 'age after a name', label: 'age', pattern: /\((?:\d{1,2}|\d{1,2}\s*(?:yrs?|y|m|mths?))\)/giu },
+  {
+    // "Freddie (5)", "jayden (7)", "mum (32)", "Child A (4yrs)": a number in brackets after a person is their age.
+    // After an ordinary word it is not: "alert(5)", "option (2)", "section 47(2)", "referrals (3)".
+    name: 'age after a name',
+    label: 'age',
+    pattern: /(?<![\p{L}\p{N}_])([\p{L}][\p{L}'’-]*)(\s*)(\((?:\d{1,2}|\d{1,2}\s*(?:yrs?|y|m|mths?))\))/giud,
+    take: (m) => {
+      const lex = getLexicon();
+      const word = m[1].toLowerCase().replace(/’/g, "'").replace(/'s$/, '');
+      const personish =
+        PERSON_BEFORE_AGE.has(word) ||
+        (lex.names.has(word) && !lex.common.has(word)) ||
+        (/^\p{Lu}/u.test(m[1]) && !NOT_A_PERSON_BEFORE_NUMBER.has(word)) ||
+        (word.length > 1 && !lex.english.has(word) && !lex.common.has(word));
+      return personish ? group(m, 3, 'age') : undefined;
+    },
+  },
   { name: 'school year', label: 'school year', pattern: /\b(?:year|yr|y)\s*-?\s*(?:[1-9]|1[0-3]|r)\b(?!\s*(?:olds?|old|of|ago)\b)/giu },
+  {
+    // "in year six", "Year Eleven": a school year in words (not "year one of the plan", "in the first year two workers left").
+    name: 'school year in words',
+    label: 'school year',
+    pattern: /(?<!\b(?:first|second|third|last|next|this|that|every|each|per|same|one|whole|full|financial|academic|calendar|a)\s+)\b(?:year|yr)\s*-?\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\b(?!\s*(?:olds?|of|ago|later|earlier|before|after|since|years?|months?|weeks?|days?|times?)\b)/giu,
+  },
   {
     name: 'police officer number',
     label: 'id',
     pattern: /\b(?:pc|pcso|dc|ds|di|dci|sgt|sergeant|insp|inspector|officer|collar|warrant|badge|shoulder)\.?\s*(?:number|no\.?|num|#)?\s*[:.]?\s*(\d{2,6})\b/giud,
     take: 1,
+  },
+  {
+    // "PC Jones 4471", "pc a. khan 2231", "DC Smith, 7781": the collar number after the officer's name.
+    name: 'police officer number after a name',
+    label: 'id',
+    pattern: /\b(?:pc|pcso|dc|ds|di|dci|sgt|sergeant|insp|inspector|constable|officer)\.?\s+((?:[\p{L}][\p{L}'’.-]*\s+){0,2}[\p{L}][\p{L}'’-]*)[\s,]*(?:\(|\b(?:collar|shoulder|badge|warrant)?\s*(?:number|no\.?|num|#)?\s*[:.]?\s*)(\d{3,6})\b(?!\s*(?:%|percent|minutes?|mins?|hours?|hrs?|days?|weeks?|times?|miles?|pounds?|am|pm|[:.]\d))/giud,
+    take: (m) => {
+      const words = tokensOf(m[1]);
+      // "the officer said 1200 people": a verb or a function word between is not a name.
+      return words.some((w) => OFFICER_NOT_NAME.has(w)) ? undefined : group(m, 2, 'id');
+    },
   },
   {
     // crime ref 14/56789/21, incident 0456 of 03/04, log number 123, STORM 2345, Mosaic id 123456, CP plan no CP/2023/0456.
@@ -199,11 +282,23 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // Hospitals by the short names and acronyms practitioners use: "the PRUH", "QEH", "Alder Hey", "Kings" (capitalised).
+    name: 'hospital short name',
+    label: 'place',
+    pattern: new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${HOSPITAL_ACRONYMS}|(?:${HOSPITAL_NAMES})(?:'s|’s|s')?)(?![\p{L}\p{N}])`, 'giu'),
+    take: (m) => {
+      const key = m[0].toLowerCase().replace(/’/g, "'");
+      if (HOSPITAL_CAPITALS_ONLY.has(key) && m[0] !== m[0].toUpperCase()) return undefined;
+      if (HOSPITAL_CAPITALISED_ONLY.has(key) && !/^\p{Lu}/u.test(m[0])) return undefined;
+      return span(m, 0, m[0].length, 'place');
+    },
+  },
+  {
     // Hillside Primary, st mary's rc primary, Beech Medical Centre, Orchard Surgery.
     name: 'named school or surgery',
     label: 'school',
     pattern:
-      /((?:[\p{L}'’.&-]+\s+){1,4})(primary|infants?|juniors?|academy|school|college|nursery|pre-?school|surgery|medical centre|medical practice|health centre|practice|clinic|children'?s centre|family centre|high|hospital|infirmary)\b/giud,
+      /((?:[\p{L}'’.&-]+\s+){1,4})(primary|infants?|juniors?|academy|school|college|nursery|pre-?school|surgery|medical centre|medical practice|health centre|practice|clinic|children'?s centre|family centre|high|hospital|infirmary|a&e|a and e|emergency department|children's hospital|maternity unit|paediatric ward|children's ward)(?![\p{L}\p{N}])/giud,
     take: (m) => {
       const words = [...m[1].matchAll(/[\p{L}'’.&-]+/gu)];
       // A sentence ends at a full stop after a word that is not an abbreviation ("Avenue." but not "St.").
@@ -222,7 +317,7 @@ export const RULES: readonly Rule[] = [
       const first = named.find((w) => !GENERIC_INSTITUTION.has(w[0].toLowerCase()))!;
       const start = m.index + (first.index ?? 0);
       const end = m.indices![2][1];
-      const label: Label = /hospital|infirmary/i.test(m[2]) ? 'place' : /surgery|medical|practice|health|clinic/i.test(m[2]) ? 'GP surgery' : 'school';
+      const label: Label = /hospital|infirmary|a&e|a and e|emergency|maternity|ward/i.test(m[2]) ? 'place' : /surgery|medical|practice|health|clinic/i.test(m[2]) ? 'GP surgery' : 'school';
       return { start, end, label };
     },
   },

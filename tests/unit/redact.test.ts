@@ -130,6 +130,24 @@ describe('redactText', () => {
     expect(redactText('it took 3 years')).toBe('it took 3 years');
   });
 
+  it("takes out what a security tester found surviving, and keeps code and section numbers as written", () => {
+    for (const [text, want] of [
+      ["the smiths' house; the Smiths were visited", "the [name]' house; the [name] were visited"],
+      ['in year six', 'in [school year]'],
+      ['referral from PC Jones 4471 (Met)', 'referral from PC [name] [id] (Met)'],
+      ['Tiktok user lil_j.2015', 'Tiktok user [handle]'],
+      ['Seen at Kings A&E', 'Seen at [place]'],
+      ['the PRUH', 'the [place]'],
+      ['family known as jj smiths of st pauls cray', 'family known as [name] of [place]'],
+      ['they live in pauls cray', 'they live in [place]'],
+      ['<script>alert(5)</script>', '<script>alert(5)</script>'],
+      ['Freddie (5) and mum (32)', '[name] and mum [age]'],
+      ['under section 47(2)', 'under section 47(2)'],
+    ]) {
+      expect({ text, out: redactText(text) }).toEqual({ text, out: want });
+    }
+  });
+
   it('is not fooled by zero-width characters inside a name', () => {
     expect(redactText('K\u200Bayden was seen')).toMatch(/^\[(name|removed)\] was seen$/);
   });
