@@ -1,8 +1,9 @@
 /**
  * The embedded mail catcher's page (/mail): development only. Mounted only when mail is caught
  * in-process; answers only requests made on this machine (the loopback address, and not relayed by
- * a proxy); shows mail only to a signed-in admin (operations or a partnership admin), since every
- * decision link and sign-in code is in it. Everything in a message is escaped by the views; only
+ * a proxy); shows mail only to someone signed in with the operations role, since every
+ * partnership's decision links and sign-in codes are in it (a partnership admin could otherwise
+ * read another partnership's codes and sign in as its people). Everything in a message is escaped by the views; only
  * http(s) addresses become links.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
@@ -51,7 +52,7 @@ export function mailPageRouter(catcher: MailCatcher): Router {
     if (!isLoopbackRequest(req)) return res.status(404).render('not-found.njk');
     const principal = principalOf(res);
     if (principal?.kind !== 'person') return requirePerson('operations')(req, res, next);
-    const allowed = principal.roles.some((r) => r.role === 'operations' || r.role === 'partnershipAdmin');
+    const allowed = principal.roles.some((r) => r.role === 'operations');
     logAccess({ allowed, reason: allowed ? 'operations' : 'notOperations', resource: 'operations', principal });
     if (!allowed) return res.status(403).render('forbidden.njk', { what: 'operations', email: principal.email });
     next();

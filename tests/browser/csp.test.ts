@@ -4,6 +4,7 @@
  * module) run with no violation at all, and the embedded mail page's stored XSS (a hostile
  * practitioner's name) no longer runs: it is shown as text.
  */
+import { OPERATIONS_ACCOUNT } from '../../api/identity/devProvider';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMailer } from '../../mail/mailer';
 import { startMailCatcher, type MailCatcher } from '../../mail/catcher';
@@ -128,7 +129,7 @@ describe('the Content-Security-Policy, in a browser', () => {
 
     await page.goto(`${mailApp.baseUrl}/mail`);
     await page.waitForURL(/\/sign-in\?returnTo=/);
-    await signInAsStaff(page, adminAccount(suite.policies, 'bromley').email);
+    await signInAsStaff(page, OPERATIONS_ACCOUNT.email);
     await page.waitForURL(`${mailApp.baseUrl}/mail`);
     await page.getByRole('link', { name: /Disagreement raised by Eve/ }).click();
     await page.waitForSelector('[data-message-text]');
