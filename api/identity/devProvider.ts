@@ -9,6 +9,7 @@
  * partnership's directory lists at partnership level (its mailbox, business manager, chair), and
  * `operations` for the operations account.
  */
+import { log } from '../../shared/log';
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import express from 'express';
@@ -124,6 +125,10 @@ export async function createDevProvider(options: { publicUrl: string; redirectUr
     if (!accounts.has(accountId)) return res.status(400).render('dev-sign-in.njk', { uid: req.params.uid, people: [...accounts.values()], error: 'Choose one of the people listed' });
     await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
   });
+  // Koa prints an error's whole stack to stderr unless someone listens: our logger does instead
+  // (a request cut off half-way through its body, for one), by type and short message.
+  const koa = (provider as unknown as { app: { on(event: 'error', listener: (error: unknown) => void): void } }).app;
+  koa.on('error', (error: unknown) => log.warn({ err: error, component: 'dev-idp' }, 'development sign-in provider error'));
   const callback = provider.callback();
   router.use(DEV_PROVIDER_PATH, (req, res) => callback(req, res));
   return { issuer, clientId: DEV_CLIENT_ID, clientSecret, router };
