@@ -201,18 +201,18 @@ const EVENT_COLUMNS = 'reference, seq, type, at, stage, actor, detail, prev_hash
 /** Events are read in pages (in chain order) so a large record is never held in memory at once. */
 const EVENT_PAGE = 2_000;
 
-async function* eventsOf(db: Database, reference: string | undefined): AsyncGenerator<EventRow> {
-  let after: { reference: string; seq: number } | undefined;
+async function* eventsOf(db: Database, reference: string | undefined, pageSize = EVENT_PAGE): AsyncGenerator<EventRow> {
+  const scope = reference === undefined ? 'TRUE' : 'reference = $1';
+  const params = reference === undefined ? [] : [reference];
+  const page = (where: string) => `SELECT ${EVENT_COLUMNS} FROM case_events WHERE ${scope} AND ${where} ORDER BY reference, seq LIMIT ${Math.max(1, Math.floor(pageSize))}`;
+  let rows = (await db.query<EventRow>(page('TRUE'), params)).rows;
   for (;;) {
-    const { rows } = await db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM case_events
-        WHERE ($1::text IS NULL OR reference = $1) AND ($2::text IS NULL OR (reference, seq) > ($2::text, $3::integer))
-        ORDER BY reference, seq LIMIT ${EVENT_PAGE}`,
-      [reference ?? null, after?.reference ?? null, after?.seq ?? null],
-    );
     yield* rows;
-    if (rows.length < EVENT_PAGE) return;
-    after = rows[rows.length - 1];
+    if (rows.length < pageSize) return;
+    // The next page starts after the last row read (the primary key's order, so the index serves it).
+    const last = rows[rows.length - 1];
+    const n = params.length;
+    rows = (await db.query<EventRow>(page(`(reference, seq) > ($${n + 1}::text, $${n + 2}::integer)`), [...params, last.reference, last.seq])).rows;
   }
 }
 
@@ -223,12 +223,12 @@ async function* eventsOf(db: Database, reference: string | undefined): AsyncGene
  * seal over the digest of its opening details. Problems about a case as a whole (its row, its
  * seal) carry seq -1.
  */
-export async function verifyRecord(db: Database, keys: RecordVerifyKeys, reference?: string): Promise<RecordVerification> {
+export async function verifyRecord(db: Database, keys: RecordVerifyKeys, reference?: string, options: { pageSize?: number } = {}): Promise<RecordVerification> {
   const problems: ChainProblem[] = [];
   const lastSeq = new Map<string, number>();
   let events = 0;
   let before: EventRow | undefined;
-  for await (const e of eventsOf(db, reference)) {
+  for await (const e of eventsOf(db, reference, options.pageSize)) {
     events++;
     const first = before?.reference !== e.reference;
     if (e.seq !== (first ? 0 : before!.seq + 1)) problems.push({ reference: e.reference, seq: e.seq, problem: 'an event is missing before this one' });

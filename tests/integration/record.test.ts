@@ -55,6 +55,9 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
     await openCase('BSCP-2026-AAAAA4', 3);
     expect(await verifyChains(db, 'BSCP-2026-AAAAA1')).toEqual({ cases: 1, events: 4, problems: [] });
     expect(await verifyRecord(db, keys)).toMatchObject({ cases: 4, events: 12, problems: [] });
+    // Read a few events at a time (as a large record is), the chains still link across pages.
+    expect(await verifyRecord(db, keys, undefined, { pageSize: 5 })).toEqual(await verifyRecord(db, keys));
+    expect(await verifyRecord(db, keys, 'BSCP-2026-AAAAA1', { pageSize: 1 })).toEqual(await verifyRecord(db, keys, 'BSCP-2026-AAAAA1'));
     const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string; signature: string }>(
       'SELECT seq, prev_hash, hash, signature FROM case_events WHERE reference = $1 ORDER BY seq',
       ['BSCP-2026-AAAAA1'],
