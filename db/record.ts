@@ -56,6 +56,9 @@ export class UnsignedWrite extends Error {
   }
 }
 
+/** Text with any lone UTF-16 surrogate replaced by U+FFFD (String.prototype.toWellFormed, Node 20; not in the ES2022 typings). */
+const wellFormed = (text: string): string => (text as string & { toWellFormed(): string }).toWellFormed();
+
 /**
  * Appends an event; returns false when it was already there (a retry). The writer signs the digest
  * of the event's content, computed here (eventDigest), with a key the database never holds. The
@@ -74,10 +77,13 @@ export async function appendEvent(tx: Queryable, e: NewEvent): Promise<boolean> 
       : (await tx.query<{ hash: string }>('SELECT hash FROM case_events WHERE reference = $1 AND seq = $2', [e.reference, e.seq - 1])).rows[0]?.hash;
   // The event before it is still being written (a retry will find it).
   if (!prev) throw new ChainGap(e.reference, e.seq);
-  // What is written is what is signed: the instant in milliseconds (as it reads back), the detail as JSON carries it.
+  // What is written is what is signed: the instant in milliseconds (as it reads back), the detail as
+  // JSON carries it, text as UTF-8 can carry it (a lone surrogate becomes U+FFFD, as on its way in).
   const at = isoInstant(e.at);
-  const detail = JSON.parse(JSON.stringify(e.detail)) as Record<string, unknown>;
-  const params = [prev, e.reference, e.seq, e.type, at, e.stage ?? null, e.actor ?? null, JSON.stringify(detail)];
+  const detail = JSON.parse(JSON.stringify(e.detail), (_key, value: unknown) => (typeof value === 'string' ? wellFormed(value) : value)) as Record<string, unknown>;
+  const type = wellFormed(e.type);
+  const actor = e.actor == null ? null : wellFormed(e.actor);
+  const params = [prev, e.reference, e.seq, type, at, e.stage ?? null, actor, JSON.stringify(detail)];
   // The database's own chain hash, and each value as the database will store it: a value that would
   // come back different (a lost character, a finer instant) is refused here, not found by record:verify.
   const { rows } = await tx.query<{ hash: string; reference: string; seq: number; type: string; at: Date | string; stage: number | null; actor: string | null; detail: unknown }>(
@@ -86,7 +92,7 @@ export async function appendEvent(tx: Queryable, e: NewEvent): Promise<boolean> 
     params,
   );
   const hash = rows[0].hash;
-  const digest = eventDigest({ ...e, at, detail, prevHash: prev, hash });
+  const digest = eventDigest({ ...e, type, at, actor, detail, prevHash: prev, hash });
   if (eventDigest({ ...rows[0], prevHash: prev, hash }) !== digest) {
     throw new RecordContentError(`Event ${e.seq} of ${e.reference} would not read back from the database as it was given (its text, time or detail changes on the way in): it was not written`);
   }

@@ -146,7 +146,7 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
       );
       await appendEvent(tx, { reference, seq: 0, type: 'opened', at: '2026-11-23T10:00:00.123456Z', detail: { z: { y: 1, x: [3, { b: 1.5e-7, a: 'é' }] }, a: -0, big: 1e21, gone: undefined } });
     });
-    await db.transaction((tx) => appendEvent(tx, { reference, seq: 1, type: 'note', at: '2026-11-23T11:00:00+01:00', stage: null, actor: undefined, detail: { text: 'line\nbreak\ttab \u2028' } }));
+    await db.transaction((tx) => appendEvent(tx, { reference, seq: 1, type: 'note', at: '2026-11-23T11:00:00+01:00', stage: null, actor: undefined, detail: { text: 'line\nbreak\ttab \u2028 lone \ud800 surrogate' } }));
     await db.transaction((tx) => appendEvent(tx, { reference, seq: 2, type: 'stageEntered', at: new Date(Date.UTC(2026, 10, 23, 10, 5)).toISOString(), stage: 2, actor: 'system', detail: {} }));
     expect((await verifyRecord(db, keys, reference)).problems).toEqual([]);
     const { rows } = await db.query<{ at: Date }>('SELECT at FROM case_events WHERE reference = $1 ORDER BY seq', [reference]);
