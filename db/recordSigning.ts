@@ -1,12 +1,15 @@
 /**
- * The record's anchor outside its database: every event's hash (the head of its case's chain at
- * that point) and every case row's immutable fields are signed with an Ed25519 key the database
- * never holds. Only the processes that write the record (the worker, and the API, which writes a
- * case's opening) hold the private key; `record:verify` needs only the public keys.
+ * The record's anchor outside its database: every event and every case row's immutable fields are
+ * signed with an Ed25519 key the database never holds. What is signed is a digest computed here, in
+ * Node, from the content itself (never a hash or digest the database computed: whoever owns the
+ * database could redefine such a function to hide a rewrite). `record:verify` recomputes the same
+ * digests from the rows it reads and needs only the public keys. Only the processes that write the
+ * record (the worker, and the API, which writes a case's opening) hold the private key.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { configure } from 'safe-stable-stringify';
 
-/** Signs record heads and case seals; the database stores what it returns, never the key. */
+/** Signs record events and case seals; the database stores what it returns, never the key. */
 export interface RecordSigner {
   readonly keyId: string;
   sign(message: string): string;
@@ -15,11 +18,102 @@ export interface RecordSigner {
 /** The public keys `record:verify` accepts, by key id (several while a key is being rotated). */
 export type RecordVerifyKeys = Map<string, KeyObject>;
 
-/** What an event's signature covers: the case, its place, and the chain's hash up to and including it. */
-export const eventMessage = (reference: string, seq: number, hash: string) => `lscp-record-event-v1\n${reference}\n${seq}\n${hash}`;
+/** JSON with every object's keys sorted: one text for one value, whatever order jsonb gives keys back in. */
+const sortedJson = configure({ deterministic: true, circularValue: Error, bigint: false, strict: true });
 
-/** What a case's seal covers: the digest of the case row's immutable fields (case_row_digest in SQL). */
-export const sealMessage = (reference: string, digest: string) => `lscp-case-seal-v1\n${reference}\n${digest}`;
+/** A value as JSON carries it (undefined members dropped, Dates as text, -0 as 0): what jsonb stores and gives back. */
+const asJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+export class RecordContentError extends Error {}
+
+/** An instant as ISO 8601 UTC in milliseconds: a timestamptz read back as a Date and the text written give the same. */
+export function isoInstant(at: string | Date): string {
+  const instant = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(instant.getTime())) throw new RecordContentError(`${String(at)} is not a point in time`);
+  return instant.toISOString();
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** An event as it is written to, and read back from, case_events. */
+export interface EventContent {
+  reference: string;
+  seq: number;
+  type: string;
+  at: string | Date;
+  stage?: number | null;
+  actor?: string | null;
+  detail: unknown;
+  /** The hash of the event before it (`genesis:REFERENCE` for the first). */
+  prevHash: string;
+  /** The event's hash in the database's own chain (case_event_hash): signed too, so the links are. */
+  hash: string;
+}
+
+/** The digest of everything an event says, computed in Node; its signature covers this. */
+export function eventDigest(e: EventContent): string {
+  return sha256(
+    sortedJson({
+      v: 'lscp-record-event-v2',
+      reference: e.reference,
+      seq: e.seq,
+      type: e.type,
+      at: isoInstant(e.at),
+      stage: e.stage ?? null,
+      actor: e.actor ?? null,
+      detail: asJson(e.detail),
+      prevHash: e.prevHash,
+      hash: e.hash,
+    })!,
+  );
+}
+
+/** A case row's fields written when it opens and never changed afterwards (as read from cases). */
+export interface CaseContent {
+  reference: string;
+  partnership_id: string;
+  policy_version: string;
+  category: string;
+  raiser: unknown;
+  other_party: unknown;
+  child_reference: string;
+  description: string;
+  flags: unknown;
+  opened_at: string | Date;
+  workflow_input: unknown;
+  opened_by_client: string | null;
+}
+
+/** The columns of CaseContent, to select from `cases c`. */
+export const CASE_CONTENT_COLUMNS =
+  'c.reference, c.partnership_id, c.policy_version, c.category, c.raiser, c.other_party, c.child_reference, c.description, c.flags, c.opened_at, c.workflow_input, c.opened_by_client';
+
+/** The digest of a case row's immutable fields, computed in Node; its seal's signature covers this. */
+export function caseDigest(c: CaseContent): string {
+  return sha256(
+    sortedJson({
+      v: 'lscp-case-v2',
+      reference: c.reference,
+      partnershipId: c.partnership_id,
+      policyVersion: c.policy_version,
+      category: c.category,
+      raiser: asJson(c.raiser),
+      otherParty: asJson(c.other_party),
+      childReference: c.child_reference,
+      description: c.description,
+      flags: asJson(c.flags),
+      openedAt: isoInstant(c.opened_at),
+      workflowInput: asJson(c.workflow_input ?? null),
+      openedByClient: c.opened_by_client ?? null,
+    })!,
+  );
+}
+
+/** What an event's signature covers: the case, its place, and the digest of its content (eventDigest). */
+export const eventMessage = (reference: string, seq: number, digest: string) => `lscp-record-event-v2\n${reference}\n${seq}\n${digest}`;
+
+/** What a case's seal covers: the digest of the case row's immutable fields (caseDigest). */
+export const sealMessage = (reference: string, digest: string) => `lscp-case-seal-v2\n${reference}\n${digest}`;
 
 /** A short, stable name for a public key: the first 16 hex digits of the SHA-256 of its SPKI form. */
 export function keyIdOf(publicKey: KeyObject): string {

@@ -1,8 +1,10 @@
 /**
  * What `npm run record:verify` checks, as a function the tests call too:
  *
- * 1. in the database: every chain's links and hashes, every event's signature (a rewritten and
- *    recomputed chain no longer verifies) and every case row's seal (an edited case row);
+ * 1. in the database, computed here from the rows as read (never by the database, whose functions
+ *    its owner can redefine): every chain's order and links, every event's signature over the digest
+ *    of its content (a rewritten and recomputed chain no longer verifies) and every case row's seal
+ *    over the digest of its opening details (an edited case row);
  * 2. against Temporal, the witness outside the database: each case's workflow answers the seq of
  *    the last event it saw written (the `recordHead` query), so a record that ends earlier lost its
  *    last events; and a case Temporal runs that the database no longer has was removed (TRUNCATE).

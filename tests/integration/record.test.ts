@@ -9,6 +9,8 @@ import { generateRecordKey, privateKeyFrom, publicKeysOf } from '../../db/record
 import { databaseKinds, freshDatabase, testRecordSigner, testRecordVerifyKeys } from '../support/databases';
 
 const keys = testRecordVerifyKeys;
+const ALTERED = 'its content does not match what was signed when it was written (altered, or its chain rewritten)';
+const EDITED = 'the case row’s opening details (description, child reference, parties, policy) were changed after it opened';
 
 describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
   let db: Database;
@@ -53,6 +55,9 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
     await openCase('BSCP-2026-AAAAA4', 3);
     expect(await verifyChains(db, 'BSCP-2026-AAAAA1')).toEqual({ cases: 1, events: 4, problems: [] });
     expect(await verifyRecord(db, keys)).toMatchObject({ cases: 4, events: 12, problems: [] });
+    // Read a few events at a time (as a large record is), the chains still link across pages.
+    expect(await verifyRecord(db, keys, undefined, { pageSize: 5 })).toEqual(await verifyRecord(db, keys));
+    expect(await verifyRecord(db, keys, 'BSCP-2026-AAAAA1', { pageSize: 1 })).toEqual(await verifyRecord(db, keys, 'BSCP-2026-AAAAA1'));
     const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string; signature: string }>(
       'SELECT seq, prev_hash, hash, signature FROM case_events WHERE reference = $1 ORDER BY seq',
       ['BSCP-2026-AAAAA1'],
@@ -112,10 +117,11 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
     const result = await verifyRecord(db, keys);
     expect(result.problems).toEqual(
       expect.arrayContaining([
-        { reference: 'BSCP-2026-AAAAA1', seq: 2, problem: 'its content does not match its hash (altered)' },
+        { reference: 'BSCP-2026-AAAAA1', seq: 2, problem: ALTERED },
         { reference: 'BSCP-2026-AAAAA2', seq: 1, problem: 'an event is missing before this one' },
-        { reference: 'BSCP-2026-AAAAA3', seq: 1, problem: 'its signature does not match (the chain was rewritten)' },
-        { reference: 'BSCP-2026-AAAAA3', seq: 2, problem: 'its signature does not match (the chain was rewritten)' },
+        { reference: 'BSCP-2026-AAAAA2', seq: 1, problem: 'does not follow the hash of the event before it' },
+        { reference: 'BSCP-2026-AAAAA3', seq: 1, problem: ALTERED },
+        { reference: 'BSCP-2026-AAAAA3', seq: 2, problem: ALTERED },
       ]),
     );
     expect((await verifyRecord(db, keys, 'BSCP-2026-AAAAA3')).problems.map((p) => p.seq)).toEqual([1, 2]);
@@ -127,9 +133,81 @@ describe.each(databaseKinds)('the append-only record (%s)', (kind) => {
       await owner.query(`UPDATE cases SET description = 'Nothing to worry about', child_reference = 'Z' WHERE reference = 'BSCP-2026-AAAAA4'`);
       await owner.query('ALTER TABLE cases ENABLE TRIGGER cases_identity_fixed');
     });
-    expect((await verifyRecord(db, keys, 'BSCP-2026-AAAAA4')).problems).toEqual([
-      { reference: 'BSCP-2026-AAAAA4', seq: -1, problem: 'the case row’s opening details (description, child reference, parties, policy) were changed after it opened' },
-    ]);
+    expect((await verifyRecord(db, keys, 'BSCP-2026-AAAAA4')).problems).toEqual([{ reference: 'BSCP-2026-AAAAA4', seq: -1, problem: EDITED }]);
+  });
+
+  it('signs what it wrote, as it reads back: times finer than a millisecond, any key order, numbers, missing stage and actor', async () => {
+    const reference = 'BSCP-2026-AAAAA6';
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags, opened_at, workflow_input)
+         VALUES ($1, 'bromley', '1.5', 'levels-of-need', $2, '{"z": 1, "a": [0.1, 1e21, -0]}', 'X', 'Ünïcödé 🙂 "quoted"', '{}', now(), $3)`,
+        [reference, { name: 'A', role: 'sw', nested: { b: 2, a: 1 } }, JSON.stringify({ startAtStage: 1, when: null })],
+      );
+      await appendEvent(tx, { reference, seq: 0, type: 'opened', at: '2026-11-23T10:00:00.123456Z', detail: { z: { y: 1, x: [3, { b: 1.5e-7, a: 'é' }] }, a: -0, big: 1e21, gone: undefined } });
+    });
+    await db.transaction((tx) => appendEvent(tx, { reference, seq: 1, type: 'note', at: '2026-11-23T11:00:00+01:00', stage: null, actor: undefined, detail: { text: 'line\nbreak\ttab \u2028 lone \ud800 surrogate' } }));
+    await db.transaction((tx) => appendEvent(tx, { reference, seq: 2, type: 'stageEntered', at: new Date(Date.UTC(2026, 10, 23, 10, 5)).toISOString(), stage: 2, actor: 'system', detail: {} }));
+    expect((await verifyRecord(db, keys, reference)).problems).toEqual([]);
+    const { rows } = await db.query<{ at: Date }>('SELECT at FROM case_events WHERE reference = $1 ORDER BY seq', [reference]);
+    expect(rows.map((r) => new Date(r.at).toISOString())).toEqual(['2026-11-23T10:00:00.123Z', '2026-11-23T10:00:00.000Z', '2026-11-23T10:05:00.000Z']);
+  });
+
+  it('will not write an event the database would give back differently (refused, not found later)', async () => {
+    await expect(db.transaction((tx) => appendEvent(tx, { reference: 'BSCP-2026-AAAAA6', seq: 3, type: 'note', at: 'not a time', detail: {} }))).rejects.toThrow(/not a point in time/);
+    expect((await db.query('SELECT 1 FROM case_events WHERE reference = $1 AND seq = 3', ['BSCP-2026-AAAAA6'])).rows).toEqual([]);
+  });
+
+  // The tester's attack: the owner rewrites an outcome and its actor and a case's description, then
+  // redefines the database's own hash and digest functions to give the old values back. record:verify
+  // computes every digest itself, so the functions' answers do not matter to it.
+  it('finds content rewritten by the owner even when the database’s hash and digest functions are redefined to hide it', async () => {
+    const reference = 'BSCP-2026-AAAAA5';
+    await openCase(reference, 2);
+    await db.transaction((tx) =>
+      appendEvent(tx, { reference, seq: 2, type: 'outcomeRecorded', at: new Date(Date.UTC(2026, 10, 23, 11, 0)).toISOString(), stage: 1, actor: 'raiser.lineManager.0', detail: { role: 'lineManager', outcome: 'resolved' } }),
+    );
+    expect((await verifyRecord(db, keys, reference)).problems).toEqual([]);
+    const original = await asOwner(async (owner) =>
+      (await owner.query<{ sql: string }>(`SELECT pg_get_functiondef(p.oid) AS sql FROM pg_proc p WHERE p.proname IN ('case_event_hash', 'case_row_digest')`)).rows.map((r) => r.sql),
+    );
+    expect(original).toHaveLength(2);
+    try {
+      await asOwner(async (owner) => {
+        await owner.query('ALTER TABLE case_events DISABLE TRIGGER USER');
+        await owner.query(
+          `UPDATE case_events SET detail = jsonb_set(detail, '{outcome}', '"notResolved"'), actor = 'someone-else' WHERE reference = $1 AND type = 'outcomeRecorded'`,
+          [reference],
+        );
+        await owner.query('ALTER TABLE case_events ENABLE TRIGGER USER');
+        await owner.query('ALTER TABLE cases DISABLE TRIGGER USER');
+        await owner.query(`UPDATE cases SET description = 'Nothing to worry about' WHERE reference = $1`, [reference]);
+        await owner.query('ALTER TABLE cases ENABLE TRIGGER USER');
+        // The stored hash for rows that exist, the stored seal for cases that have one.
+        await owner.query(`CREATE OR REPLACE FUNCTION case_event_hash(prev text, reference text, seq integer, type text, at timestamptz, stage integer, actor text, detail jsonb)
+          RETURNS text LANGUAGE sql IMMUTABLE AS $$
+            SELECT coalesce((SELECT e.hash FROM case_events e WHERE e.reference = case_event_hash.reference AND e.seq = case_event_hash.seq),
+              encode(sha256(convert_to(concat_ws('|', prev, reference, seq::text, type, ((extract(epoch FROM at) * 1000)::bigint)::text,
+                coalesce(stage::text, ''), coalesce(actor, ''), detail::text), 'UTF8')), 'hex'))
+          $$`);
+        await owner.query(`CREATE OR REPLACE FUNCTION case_row_digest(c cases) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+            SELECT coalesce((SELECT s.digest FROM case_seals s WHERE s.reference = c.reference), 'x')
+          $$`);
+      });
+      // What the database computes now vouches for the rewrite...
+      expect((await verifyChains(db, reference)).problems).toEqual([]);
+      const { rows } = await db.query<{ same: boolean }>('SELECT case_row_digest(c) = s.digest AS same FROM cases c JOIN case_seals s USING (reference) WHERE c.reference = $1', [reference]);
+      expect(rows[0].same).toBe(true);
+      // ...record:verify does not ask it.
+      expect((await verifyRecord(db, keys, reference)).problems).toEqual([
+        { reference, seq: -1, problem: EDITED },
+        { reference, seq: 2, problem: ALTERED },
+      ]);
+    } finally {
+      await asOwner(async (owner) => {
+        for (const sql of original) await owner.query(sql);
+      });
+    }
   });
 
   it('names events signed with a key it does not know', async () => {

@@ -129,7 +129,7 @@ describe.each(databaseKinds)('record:verify against Temporal’s witness (%s)', 
     const report = await verifyWholeRecord(suite.db, keys, witness);
     // (Events the worker appends afterwards chain onto the rewritten head, signed: they are not the attack.)
     const found = report.problems.filter((p) => p.reference === reference && p.seq <= last);
-    expect(found).toEqual(Array.from({ length: last }, (_, i) => ({ reference, seq: i + 1, problem: 'its signature does not match (the chain was rewritten)' })));
+    expect(found).toEqual(Array.from({ length: last }, (_, i) => ({ reference, seq: i + 1, problem: 'its content does not match what was signed when it was written (altered, or its chain rewritten)' })));
   });
 
   it('reports the last event dropped, which no signature in the database can show', async () => {
@@ -205,7 +205,7 @@ describe.each(databaseKinds)('record:verify against Temporal’s witness (%s)', 
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(`${cases.rewritten} event 1: its signature does not match (the chain was rewritten)`);
+    expect(failed.stderr).toContain(`${cases.rewritten} event 1: its content does not match what was signed when it was written`);
     expect(failed.stderr).toMatch(new RegExp(`${cases.shortened} event \\d+: the record ends at event \\d+ but the case's workflow saw event \\d+ written`));
     expect(failed.stderr).toContain(`${cases.edited}: the case row’s opening details`);
     expect(failed.stderr).toMatch(/BSCP-2026-GONE01: Temporal no longer holds its history/);

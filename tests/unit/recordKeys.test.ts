@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { checkSignature, eventMessage, keyIdOf, privateKeyFrom, publicKeysFrom, publicKeysOf, signerFrom } from '../../db/recordSigning';
+import { caseDigest, checkSignature, eventDigest, eventMessage, keyIdOf, privateKeyFrom, publicKeysFrom, publicKeysOf, signerFrom } from '../../db/recordSigning';
 import { ConfigError, readSettings, recordSigningKeyText } from '../../shared/config';
 
 describe('the record signing key', () => {
@@ -65,5 +65,47 @@ describe('the record signing key', () => {
     expect(checkSignature(both, old.keyId, message, old.sign(message))).toBe('valid');
     expect(checkSignature(both, current.keyId, message, current.sign(message))).toBe('valid');
     expect([...publicKeysOf(createPrivateKey(pem)).keys()]).toEqual([current.keyId]);
+  });
+});
+
+describe('the digests the record signs (computed in Node, never by the database)', () => {
+  const event = { reference: 'BSCP-2026-AAAAA1', seq: 3, type: 'outcomeRecorded', at: '2026-11-23T10:00:00.000Z', stage: 1, actor: 'raiser.lineManager.0', detail: { role: 'lineManager', outcome: 'resolved' }, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+  const opened = {
+    reference: 'BSCP-2026-AAAAA1', partnership_id: 'bromley', policy_version: '1.5', category: 'levels-of-need', raiser: { name: 'A' }, other_party: { name: 'B' },
+    child_reference: 'X', description: 'Y', flags: {}, opened_at: '2026-11-23T10:00:00.000Z', workflow_input: null, opened_by_client: null,
+  };
+
+  it('is the same for the event as written and as read back (a Date, keys in another order, stage and actor absent or null)', () => {
+    const digest = eventDigest(event);
+    expect(eventDigest({ ...event, at: new Date(event.at), detail: { outcome: 'resolved', role: 'lineManager' } })).toBe(digest);
+    expect(eventDigest({ ...event, at: '2026-11-23T11:00:00+01:00' })).toBe(digest);
+    expect(eventDigest({ ...event, stage: undefined, actor: undefined })).toBe(eventDigest({ ...event, stage: null, actor: null }));
+    expect(eventDigest({ ...event, detail: { ...event.detail, gone: undefined } })).toBe(digest);
+  });
+
+  it('changes with anything the event says, and with its links', () => {
+    const digest = eventDigest(event);
+    for (const changed of [
+      { detail: { ...event.detail, outcome: 'notResolved' } },
+      { actor: 'someone-else' },
+      { stage: null },
+      { type: 'note' },
+      { at: '2026-11-23T10:00:00.001Z' },
+      { seq: 4 },
+      { prevHash: 'c'.repeat(64) },
+      { hash: 'c'.repeat(64) },
+      { detail: { ...event.detail, extra: null } },
+    ]) {
+      expect(eventDigest({ ...event, ...changed })).not.toBe(digest);
+    }
+  });
+
+  it('seals a case row’s opening details, whatever order its jsonb keys come back in', () => {
+    const digest = caseDigest(opened);
+    expect(caseDigest({ ...opened, opened_at: new Date(opened.opened_at), raiser: { name: 'A' } })).toBe(digest);
+    expect(caseDigest({ ...opened, description: 'Nothing to worry about' })).not.toBe(digest);
+    expect(caseDigest({ ...opened, other_party: { name: 'C' } })).not.toBe(digest);
+    expect(caseDigest({ ...opened, opened_by_client: 'client-1' })).not.toBe(digest);
+    expect(() => caseDigest({ ...opened, opened_at: 'not a time' })).toThrow(/not a point in time/);
   });
 });
