@@ -41,6 +41,12 @@ export interface RecordReport {
   unwitnessed: Unwitnessed[];
   /** Cases whose workflow answered and agreed with the database. */
   witnessed: number;
+  /**
+   * Workflows Temporal holds that never were cases: a start the workflow refused (unsealed, or a
+   * sealed start copied under another id) wrote no record, so its missing row is not a removal.
+   * Anyone who reaches Temporal can make these; they are listed, not counted as problems.
+   */
+  refusedStarts: string[];
 }
 
 export async function verifyWholeRecord(db: Database, keys: RecordVerifyKeys, witness: WitnessOptions | undefined, reference?: string): Promise<RecordReport> {
@@ -50,8 +56,9 @@ export async function verifyWholeRecord(db: Database, keys: RecordVerifyKeys, wi
   let witnessed = 0;
   if (!witness) {
     for (const head of record.heads) unwitnessed.push({ reference: head.reference, why: 'Temporal was not consulted' });
-    return { cases: record.cases, events: record.events, problems, unwitnessed, witnessed };
+    return { cases: record.cases, events: record.events, problems, unwitnessed, witnessed, refusedStarts: [] };
   }
+  const refusedStarts: string[] = [];
   const heads = new Map(record.heads.map((h) => [h.reference, h]));
   const compare = async (id: string, head: CaseHead) => {
     const answer = await askWorkflow(witness, id);
@@ -72,7 +79,8 @@ export async function verifyWholeRecord(db: Database, keys: RecordVerifyKeys, wi
     if (head) await compare(id, head);
     // Asked about one reference: Temporal may not know it either.
     else if (!reference || (await exists(witness.temporal, id))) {
-      problems.push({ reference: id, seq: -1, problem: 'Temporal runs this case but the database has no row for it: its record was removed (TRUNCATE or DELETE)' });
+      if (await refusedAtStart(witness.temporal, id)) refusedStarts.push(id);
+      else problems.push({ reference: id, seq: -1, problem: 'Temporal runs this case but the database has no row for it: its record was removed (TRUNCATE or DELETE)' });
     }
   }
   // In the database, not among the cases Temporal listed: not started yet, a lagging list, or past retention.
@@ -83,7 +91,20 @@ export async function verifyWholeRecord(db: Database, keys: RecordVerifyKeys, wi
   }
   unwitnessed.sort((a, b) => a.reference.localeCompare(b.reference));
   problems.sort((a, b) => a.reference.localeCompare(b.reference) || a.seq - b.seq);
-  return { cases: record.cases, events: record.events, problems, unwitnessed, witnessed };
+  return { cases: record.cases, events: record.events, problems, unwitnessed, witnessed, refusedStarts };
+}
+
+/**
+ * A workflow that failed without ever writing to the record: its start was refused (a case never
+ * fails otherwise: it ends resolved, withdrawn, closed, unresolved or referred). Told by Temporal's
+ * history, not by anything the caller could put in the workflow's input.
+ */
+async function refusedAtStart(temporal: Client, id: string): Promise<boolean> {
+  const handle = temporal.workflow.getHandle(id);
+  const { status } = await handle.describe();
+  if (status.name !== 'FAILED') return false;
+  const { events } = await handle.fetchHistory();
+  return !(events ?? []).some((e) => e.activityTaskScheduledEventAttributes);
 }
 
 const PAST_RETENTION = 'Temporal no longer holds its history (past the namespace’s retention, or removed): only its signatures vouch for it, and a dropped last event cannot be seen';

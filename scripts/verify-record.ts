@@ -15,8 +15,8 @@ import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/database';
 import { migrateAs } from '../db/migrate';
 import { privateKeyFrom, publicKeysFrom, publicKeysOf, type RecordVerifyKeys } from '../db/recordSigning';
-import { ConfigError, isDeployment, payloadKeyOf, readSettings, type Settings } from '../shared/config';
-import { createEncryptionCodec } from '../shared/codec';
+import { ConfigError, isDeployment, payloadKeyRingOf, readSettings, type Settings } from '../shared/config';
+import { createEncryptionCodec, sealedDataConverter } from '../shared/codec';
 import { verifyWholeRecord, type WitnessOptions } from './recordVerification';
 
 /** The public keys: given, or derived from the signing key where this process has it (embedded runs). */
@@ -57,7 +57,7 @@ async function run(): Promise<number> {
       const address = settings.TEMPORAL_ADDRESS ?? `localhost:${settings.TEMPORAL_PORT}`;
       try {
         connection = await Connection.connect({ address, connectTimeout: 5_000 });
-        const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [createEncryptionCodec(payloadKeyOf(settings))] } });
+        const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: sealedDataConverter(createEncryptionCodec(payloadKeyRingOf(settings))) });
         witness = { temporal, taskQueue: args.taskQueue };
       } catch (error) {
         noWitness = `Temporal could not be reached at ${address} (${error instanceof Error ? error.message : error})`;
@@ -77,6 +77,10 @@ async function run(): Promise<number> {
     if (report.unwitnessed.length > 0) {
       console.error(`${report.unwitnessed.length} case(s) checked by their signatures only; a dropped last event cannot be seen for them:`);
       for (const u of report.unwitnessed) console.error(`  ${u.reference}: ${u.why}`);
+    }
+    if (report.refusedStarts.length > 0) {
+      // Not cases: anyone who reaches Temporal can make these, so they do not fail verification.
+      console.error(`${report.refusedStarts.length} workflow(s) in Temporal were starts the workflow refused (never cases, nothing recorded): ${report.refusedStarts.join(', ')}`);
     }
     if (report.problems.length > 0) return 1;
     const summary = `${report.events} events in ${report.cases} case(s): every link, signature and seal holds`;

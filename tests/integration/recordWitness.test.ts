@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { openDatabase, type Database, type Queryable } from '../../db/database';
 import { appendEvent, verifyChains, verifyRecord } from '../../db/record';
 import { verifyWholeRecord, type WitnessOptions } from '../../scripts/recordVerification';
-import { recordHead } from '../../shared/contract';
+import { Client } from '@temporalio/client';
+import { DISAGREEMENT_WORKFLOW, recordHead } from '../../shared/contract';
 import { TEST_RECORD_KEY, databaseKinds, testRecordVerifyKeys } from '../support/databases';
 import { PAYLOAD_KEY, newCase, startSuite, startSystem, waitForEvent, type Running, type Suite } from '../support/system';
 import { eventually } from '../support/waits';
@@ -211,6 +212,18 @@ describe.each(databaseKinds)('record:verify against Temporal’s witness (%s)', 
     expect(failed.stderr).toMatch(/BSCP-2026-GONE01: Temporal no longer holds its history/);
     expect(failed.stderr).not.toContain(cases.clean);
   }, 60_000);
+
+  it('lists a start the workflow refused as not a case, never as a removed record', async () => {
+    // Anyone who reaches Temporal can start a workflow without the key: it is refused at once and
+    // writes nothing, so its missing row must not read as a truncation.
+    const forged = `FORGED-${Date.now()}`;
+    const plain = new Client({ connection: suite.temporal.connection });
+    const handle = await plain.workflow.start(DISAGREEMENT_WORKFLOW, { taskQueue: system.taskQueue, workflowId: forged, args: [{ reference: forged }] });
+    await handle.result().catch(() => undefined);
+    const report = await verifyWholeRecord(suite.db, keys, witness);
+    expect(report.refusedStarts).toContain(forged);
+    expect(report.problems.map((p) => p.reference)).not.toContain(forged);
+  });
 
   it('reports every case Temporal runs when the record is truncated', async () => {
     await asOwner(async (owner) => {
