@@ -124,8 +124,12 @@ export class Deployment {
     await temporalServer.start();
     log(`Temporal dev server on 127.0.0.1:${temporalPort} (pid ${temporalServer.pid})`);
 
+    // Nothing of the caller's own deployment leaks in: its database owner (CI's throwaway cluster)
+    // would migrate another database; its NODE_ENV=test would silence the processes' logs.
+    const { DATABASE_OWNER_URL: _notOurs, ...inherited } = process.env;
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...inherited,
+      LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       DATABASE_URL: pg.url,
       SMTP_URL: smtp.url,
