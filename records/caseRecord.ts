@@ -7,6 +7,7 @@
  * This is the identifying record (names, emails, the child's reference, the description). The
  * anonymised proforma is derived from it in ./proforma.
  */
+import type { CaseContent } from '../db/recordSigning';
 import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
@@ -129,19 +130,9 @@ export const FLAG_LABELS = {
   immediateHarm: 'Thought to be at risk of immediate harm',
 } as const;
 
-/** The `cases` columns the record is built from. */
-export interface CaseRecordRow {
-  reference: string;
-  partnership_id: string;
-  policy_version: string;
-  category: string;
-  raiser: unknown;
-  other_party: unknown;
-  child_reference: string;
-  description: string;
-  flags: unknown;
+/** The `cases` columns the record is built from: the opening details (as sealed) and where the case stands. */
+export interface CaseRecordRow extends Omit<CaseContent, 'workflow_input' | 'opened_by_client'> {
   status: string;
-  opened_at: string | Date;
   closed_at: string | Date | null;
 }
 
