@@ -181,6 +181,8 @@ describe('withdrawing and closing a case', () => {
         expect(res.status).toBe(200);
         expect(await res.json()).toEqual({ reference, status, at: expect.any(String), stage: 1 });
         expect(await suite.temporal.workflow.getHandle(reference).query(lastEndRequest)).toEqual({
+          // Bound to its case: a sealed ending copied into another case names this one, and is refused.
+          reference,
           by: 'partnershipAdmin',
           actor: client.id,
           reason: 'Raised in error.',
@@ -212,7 +214,7 @@ describe('withdrawing and closing a case', () => {
       const done = await raiser.post(`/cases/${accepted}/withdraw`, { _csrf: csrfIn(form)!, reason: 'The other agency has changed its decision.' });
       expect(done.status).toBe(200);
       expect(await done.text()).toContain('Disagreement withdrawn');
-      expect(await ctx.suite.temporal.workflow.getHandle(accepted).query(lastEndRequest)).toEqual({ by: 'raiser', actor: 'raiser.worker.0', reason: 'The other agency has changed its decision.' });
+      expect(await ctx.suite.temporal.workflow.getHandle(accepted).query(lastEndRequest)).toEqual({ reference: accepted, by: 'raiser', actor: 'raiser.worker.0', reason: 'The other agency has changed its decision.' });
 
       const refused = await caseWithStandIn('notAllowed');
       const refusedRaiser = await viewerFor(system, refused, 'raiser.worker.0');

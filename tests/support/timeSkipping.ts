@@ -108,21 +108,33 @@ export function useTimeSkippingSystem(setup?: (suite: TimeSkippingSuite) => void
 }
 
 /**
- * Cancels a case a test has finished with, once no activity of it is in flight: the test server
- * keeps its clock locked for an activity whose workflow closed under it.
+ * Waits until no activity of the case is in flight (up to about 5 s); false when the case is not
+ * running. Before ending a case in a test: the test server answers a cancel of an activity that
+ * completed at the same moment with ACTIVITY_UNKNOWN, fails the workflow task, then redelivers an
+ * Update it had already accepted ("Already accepted update"), and the case is stuck. The real
+ * server does not; this keeps the test server away from that race.
  */
-export async function settleAndCancel(suite: Suite, reference: string): Promise<void> {
+export async function settled(suite: Suite, reference: string): Promise<boolean> {
   const handle = suite.temporal.workflow.getHandle(reference);
   for (let i = 0; i < 100; i++) {
     const description = await handle.describe().catch((error: Error) => {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     });
-    if (!description) return;
-    if (description.status.name !== 'RUNNING') return;
-    if ((description.raw.pendingActivities ?? []).length === 0) break;
+    if (!description || description.status.name !== 'RUNNING') return false;
+    if ((description.raw.pendingActivities ?? []).length === 0) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  return true;
+}
+
+/**
+ * Cancels a case a test has finished with, once no activity of it is in flight: the test server
+ * keeps its clock locked for an activity whose workflow closed under it.
+ */
+export async function settleAndCancel(suite: Suite, reference: string): Promise<void> {
+  const handle = suite.temporal.workflow.getHandle(reference);
+  if (!(await settled(suite, reference))) return;
   await handle.cancel();
   // The cancelled case records its ending and tells everyone (real activities). On a loaded machine
   // the test server has been seen to keep such a case open past the hook's time; cleanup must not

@@ -1,5 +1,5 @@
 /** The generic guidance: four stages with expected outcomes, ending in a referral to the Heads of Safeguarding. */
-import { useTimeSkippingSystem } from '../../support/timeSkipping';
+import { settled, useTimeSkippingSystem } from '../../support/timeSkipping';
 import { withdrawCase } from '../../../shared/contract';
 import { proformaIdFor } from '../../../records/proformaStore';
 import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
@@ -63,6 +63,7 @@ describe('the generic guidance', () => {
     await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
     await emailTo(suite, 'school.phase.leader@example.org', reference, /^stage 2: .* - action needed/);
     const handle = suite.temporal.workflow.getHandle(reference);
+    await settled(suite, reference);
     await handle.executeUpdate(withdrawCase, { args: [{ reference, by: 'raiser', actor: 'raiser.worker.0', reason: 'The family moved out of the area.' }] });
     await expect(handle.result()).resolves.toMatchObject({ status: 'withdrawn', endedAtStage: 2 });
     expect(recipientsOf(suite, reference, /case ended/)).toEqual(
