@@ -180,27 +180,21 @@ export function payloadKeyRingOf(s: Settings): { current: Buffer; retired: Buffe
  */
 export function recordSigningKeyText(s: Settings): string {
   if (s.RECORD_SIGNING_KEY) return s.RECORD_SIGNING_KEY.replace(/\\n/g, '\n');
-  if (isDeployment(s)) throw new ConfigError('RECORD_SIGNING_KEY must be set (an Ed25519 private key in PEM: openssl genpkey -algorithm ed25519) when running against real services');
-  const file = join(s.DATA_DIR, 'record-signing-key.pem');
-  if (!existsSync(file)) {
-    mkdirSync(s.DATA_DIR, { recursive: true, mode: 0o700 });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    try {
-      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process of this run made it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readFileSync(file, 'utf8');
+  return generatedSecret(s, 'record-signing-key.pem', 'RECORD_SIGNING_KEY must be set (an Ed25519 private key in PEM: openssl genpkey -algorithm ed25519) when running against real services', () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
-function generatedSecret(s: Settings, name: string, requiredMessage: string): string {
+/** A secret kept in the (private) data folder for embedded runs, made once by `make`; never in a deployment. */
+function generatedSecret(s: Settings, name: string, requiredMessage: string, make = () => randomBytes(32).toString('base64url')): string {
   if (isDeployment(s)) throw new ConfigError(requiredMessage);
   const file = join(s.DATA_DIR, name);
   if (!existsSync(file)) {
     makePrivateDir(s.DATA_DIR);
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    try {
+      writeFileSync(file, make(), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process of this run made it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
   return readFileSync(file, 'utf8').trim();
 }
