@@ -213,7 +213,7 @@ export function homeRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options: Home
     const view = { pack, values, stages, agencies, statuses: Object.entries(STATUSES).map(([id, s]) => ({ id, label: s.label })), base };
     const parsed = caseListFilterSchema.safeParse(req.query);
     const problems: { path: string; message: string }[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? 'q'), message: i.message }));
-    if (parsed.success && parsed.data.agency && !agencies.some((a) => a.id === parsed.data.agency)) problems.push({ path: 'agency', message: 'must be an agency in the directory' });
+    if (values.agency && !problems.some((p) => p.path === 'agency') && !agencies.some((a) => a.id === values.agency)) problems.push({ path: 'agency', message: 'must be an agency in the directory' });
     if (!parsed.success || problems.length) return res.status(400).render('partnership-cases.njk', { ...view, errors: problems, rows: [], total: 0 });
     const at = now();
     const { rows, total } = await partnershipCases(deps, pack, parsed.data, at);
