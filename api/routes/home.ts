@@ -64,7 +64,11 @@ const COLUMNS = `c.reference, c.partnership_id AS "partnershipId", c.status, c.c
  */
 const MY_CASES = `
   SELECT ${COLUMNS},
-    CASE WHEN lower(c.raiser->>'email') = $1 THEN 'raiser' WHEN lower(c.other_party->>'email') = $1 THEN 'other' END AS side,
+    -- My side: a party's own, or the side an email to me was for (recipient ids start raiser. or other.).
+    CASE WHEN lower(c.raiser->>'email') = $1 THEN 'raiser' WHEN lower(c.other_party->>'email') = $1 THEN 'other'
+         ELSE (SELECT split_part(n.recipient_id, '.', 1) FROM notifications n
+                WHERE n.reference = c.reference AND lower(n.email) = $1 AND split_part(n.recipient_id, '.', 1) IN ('raiser', 'other')
+                ORDER BY n.stage DESC, n.created_at DESC LIMIT 1) END AS side,
     (c.status = 'open' AND c.current_stage IS NOT NULL AND EXISTS (
       SELECT 1 FROM notifications n
        WHERE n.reference = c.reference AND lower(n.email) = $1 AND n.kind = 'stageInvitation' AND n.stage = c.current_stage

@@ -4,6 +4,7 @@
  * the admin's search, filters, paging and the dashboard's drill-down. A list is not a read.
  */
 import { adminAccount, signedIn, signedInAsStaff, startSuite, type Suite } from '../support/system';
+import { databaseKinds } from '../support/databases';
 import { webApp, type WebApp } from '../support/webApp';
 import { Visitor, textOf } from '../support/visitor';
 import { ANN, B, BOB, CHILD_REFERENCE, DESCRIPTION, H1, TARA, seedHomeCases } from '../support/homeSeed';
@@ -15,12 +16,12 @@ const referencesIn = (html: string, tableId: string) => {
 };
 const rowOf = (html: string, reference: string) => textOf(html.match(new RegExp(`<tr[^>]*data-reference="${reference}"[\\s\\S]*?</tr>`))?.[0] ?? '');
 
-describe('a home for each person', () => {
+describe.each(databaseKinds)('a home for each person (%s)', (kind) => {
   let suite: Suite;
   let web: WebApp;
 
   beforeAll(async () => {
-    suite = await startSuite('pglite');
+    suite = await startSuite(kind);
     web = await webApp(suite);
     await seedHomeCases(suite.db);
   });
@@ -69,8 +70,11 @@ describe('a home for each person', () => {
     expect(referencesIn(page.html, 'awaiting')).toEqual([B(1)]);
     expect(referencesIn(page.html, 'other-cases')).toEqual([B(3)]);
     expect(page.html.indexOf(B(1))).toBeLessThan(page.html.indexOf(B(3)));
-    // Neither side is Tara's own: both agencies.
-    expect(rowOf(page.html, B(3))).toContain("Metropolitan Police, South Area and Bromley Children's Social Care");
+    // Her invitation was for the other party's side (children's social care): the other side is the raiser's agency.
+    expect(rowOf(page.html, B(1))).toContain('Hillside Primary School');
+    expect(rowOf(page.html, B(1))).not.toContain("Bromley Children's Social Care");
+    expect(rowOf(page.html, B(3))).toContain('Metropolitan Police, South Area');
+    expect(rowOf(page.html, B(3))).not.toContain("Bromley Children's Social Care");
   });
 
   it('shows the other side of a case its own side', async () => {
