@@ -15,11 +15,12 @@ const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 375, hei
 
 /** Nothing wider than the window, and the case table stacked on a phone (the nonce'd style applied). */
 async function fitsTheScreen(page: Page, width: 'desktop' | 'phone') {
-  const { scrollWidth, innerWidth, cellDisplay } = await page.evaluate(() => ({
+  // An expression evaluated in the page (the tests are compiled without the DOM's types).
+  const { scrollWidth, innerWidth, cellDisplay } = await page.evaluate<{ scrollWidth: number; innerWidth: number; cellDisplay: string }>(`({
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
-    cellDisplay: getComputedStyle(document.querySelector('.app-case-table td')!).display,
-  }));
+    cellDisplay: getComputedStyle(document.querySelector('.app-case-table td')).display,
+  })`);
   expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
   expect(cellDisplay).toBe(width === 'phone' ? 'block' : 'table-cell');
 }
