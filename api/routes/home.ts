@@ -75,8 +75,10 @@ const MY_CASES = `
          AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.reference = c.reference AND e.type = 'outcomeRecorded'
                                                        AND e.stage = c.current_stage AND e.actor = n.recipient_id))) AS "awaitingMe"
   FROM cases c
-  WHERE lower(c.raiser->>'email') = $1 OR lower(c.other_party->>'email') = $1
-     OR EXISTS (SELECT 1 FROM notifications n WHERE n.reference = c.reference AND lower(n.email) = $1 AND n.created_at <= $2::timestamptz)
+  -- Three index look-ups (db/migrations/0010_my_cases.sql, notifications_email), not a scan.
+  JOIN (SELECT reference FROM cases WHERE lower(raiser->>'email') = $1
+        UNION SELECT reference FROM cases WHERE lower(other_party->>'email') = $1
+        UNION SELECT reference FROM notifications WHERE lower(email) = $1 AND created_at <= $2::timestamptz) mine ON mine.reference = c.reference
   ORDER BY "awaitingMe" DESC, ${OVERDUE_SQL.replace('$now', '$2')} DESC, (c.status = 'open') DESC,
            c.stage_deadline ASC NULLS LAST, c.opened_at DESC, c.reference
   LIMIT 500`;
