@@ -62,6 +62,9 @@ const COLUMNS = `c.reference, c.partnership_id AS "partnershipId", c.status, c.c
  * anyone emailed about the case, from that email on. "Awaiting me": the case is open and I was
  * invited to decide its current stage under a recipient id that has not recorded an outcome there.
  */
+/** More than this and the page says so (the newest open ones and what awaits the person come first). */
+export const MY_CASES_LIMIT = 500;
+
 const MY_CASES = `
   SELECT ${COLUMNS},
     -- My side: a party's own, or the side an email to me was for (recipient ids start raiser. or other.).
@@ -81,7 +84,7 @@ const MY_CASES = `
         UNION SELECT reference FROM notifications WHERE lower(email) = $1 AND created_at <= $2::timestamptz) mine ON mine.reference = c.reference
   ORDER BY "awaitingMe" DESC, ${OVERDUE_SQL.replace('$now', '$2')} DESC, (c.status = 'open') DESC,
            c.stage_deadline ASC NULLS LAST, c.opened_at DESC, c.reference
-  LIMIT 500`;
+  LIMIT ${MY_CASES_LIMIT + 1}`;
 
 const blank = (value: unknown) => (value === '' ? undefined : value);
 const isoDate = z.preprocess(blank, z.iso.date({ error: 'must be a date in the form YYYY-MM-DD' }).optional());
@@ -200,10 +203,11 @@ export function homeRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options: Home
     if (principal?.kind !== 'person') return res.status(404).render('not-found.njk');
     const at = now();
     const { rows } = await deps.db.query<CaseRow>(MY_CASES, [principal.email.toLowerCase(), at.toISOString()]);
-    const shown = rows.map((r) => showRow(r, deps.policies, at));
+    const shown = rows.slice(0, MY_CASES_LIMIT).map((r) => showRow(r, deps.policies, at));
     res.render('my-cases.njk', {
       awaiting: shown.filter((r) => r.awaitingMe),
       others: shown.filter((r) => !r.awaitingMe),
+      moreThan: rows.length > MY_CASES_LIMIT ? MY_CASES_LIMIT : null,
       adminOf: (res.locals.signedIn?.adminOf ?? []).map((id: string) => ({ id, name: deps.policies.get(id)?.name ?? id })),
     });
   });

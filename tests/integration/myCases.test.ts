@@ -127,6 +127,7 @@ describe.each(databaseKinds)('a home for each person (%s)', (kind) => {
   it("drills down from the dashboard's figures to the cases behind them", async () => {
     const admin = await signedInAsStaff(web.baseUrl, adminAccount(suite.policies, 'bromley').email);
     const dashboard = await admin.request('/partnerships/bromley/dashboard');
+    expect(dashboard.html).toContain('href="/partnerships/bromley/cases">Every case of the partnership</a>');
     const overdueLink = dashboard.html.match(/href="(\/partnerships\/bromley\/cases\?overdue=yes)"/)?.[1];
     expect(overdueLink).toBeDefined();
     expect(referencesIn((await admin.request(overdueLink!)).html, 'cases')).toEqual([B(2)]);
