@@ -91,7 +91,7 @@ const isoDate = z.preprocess(blank, z.iso.date({ error: 'must be a date in the f
 
 /** The admin list's query string: every field optional; a blank form field means "any". */
 export const caseListFilterSchema = z.object({
-  q: z.preprocess(blank, z.string().trim().max(40, 'must be 40 characters or fewer').regex(/^[A-Za-z0-9-]*$/, 'must be letters, digits and hyphens, as in a case reference').optional()),
+  q: z.preprocess(blank, z.string().trim().max(40, 'must be 40 characters or fewer').regex(/^[A-Za-z0-9-]*$/, 'must only include letters, numbers and hyphens').optional()),
   status: z.preprocess(blank, z.enum(Object.keys(STATUSES) as [CaseStatus, ...CaseStatus[]], { error: 'must be one of the statuses listed' }).optional()),
   stage: z.preprocess(blank, z.coerce.number({ error: 'must be a stage number' }).int('must be a stage number').min(1, 'must be a stage number').max(20, 'must be a stage number').optional()),
   agency: z.preprocess(blank, z.string().regex(/^[a-z][a-zA-Z0-9-]*$/, 'must be an agency in the directory').optional()),

@@ -100,7 +100,7 @@ describe('my cases and the partnership list, in a browser', () => {
       await page.getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL('**/cases?**q=**');
       expect(await page.title()).toMatch(/^Error: /);
-      expect(await page.locator('.govuk-error-summary').textContent()).toContain('Case reference must be letters, digits and hyphens');
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain('Case reference must only include letters, numbers and hyphens');
       await checkPage(page, `43-partnership-cases-error-${width}`);
       await context.close();
     });
