@@ -218,7 +218,9 @@ export function homeRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options: Home
     if (!pack) return res.status(404).render('not-found.njk');
     const base = `/partnerships/${encodeURIComponent(pack.id)}/cases`;
     const values = typed(req);
-    const stages = pack.stages.map((s, i) => ({ number: i + 1, name: s.name }));
+    // A panel sits one stage beyond the final stage (see workflows/disagreement.ts), as the dashboard counts it.
+    const panel = pack.stages.at(-1)?.panel;
+    const stages = [...pack.stages.map((s, i) => ({ number: i + 1, name: s.name })), ...(panel ? [{ number: pack.stages.length + 1, name: panel.name }] : [])];
     const agencies = pack.directory.agencies.map((a) => ({ id: a.id, name: a.name }));
     const view = { pack, values, stages, agencies, statuses: Object.entries(STATUSES).map(([id, s]) => ({ id, label: s.label })), base };
     const parsed = caseListFilterSchema.safeParse(req.query);
