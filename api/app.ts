@@ -10,6 +10,7 @@ import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
 import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
+import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { operationsRouter } from './routes/operations';
@@ -128,6 +129,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(raiseRouter(deps));
   app.use(dashboardRouter(deps));
+  // My cases, and every case of a partnership for its admins (behind partnershipAdminOnly above).
+  app.use(homeRouter(deps));
   app.use(recordsRouter(deps));
   app.use(operationsRouter(deps));
 
