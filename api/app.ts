@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
-import { policyVersionWords, policyWithVersion } from './policyWording';
+import { policyVersionWords, policyWithVersion } from '../shared/policyWording';
 import { roleLabel } from '../mail/render';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { sendProblem } from './problem';
