@@ -41,17 +41,19 @@ describe('GOV.UK patterns, by keyboard, in a browser', () => {
         // govuk-frontend started: the template's line and initAll both ran under the CSP.
         expect(await page.evaluate(() => (globalThis as any).document.body.classList.contains('govuk-frontend-supported'))).toBe(true);
         await tabTo(page, '#partnership');
-        await page.keyboard.press('Space');
-        await tabTo(page, 'button.govuk-button');
+        // Within a group of radios, the arrow keys move and choose.
+        for (let i = 0; i < 10 && !(await activeIs(page, 'input[value="bromley"]')); i += 1) await page.keyboard.press('ArrowDown');
+        expect(await page.locator('input[value="bromley"]').isChecked()).toBe(true);
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
         await page.waitForURL('**/raise/bromley');
 
         // Sent empty: the error summary takes the focus, the title says Error, the words are GOV.UK's.
-        await tabTo(page, 'button.govuk-button');
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
         await page.locator('.govuk-error-summary').waitFor();
         expect(await page.title()).toMatch(/^Error: Raise a professional disagreement/);
-        expect(await activeIs(page, '.govuk-error-summary')).toBe(true);
+        await page.waitForFunction(() => (globalThis as any).document.activeElement?.matches('.govuk-error-summary'));
         const summary = await page.locator('.govuk-error-summary').innerText();
         for (const words of ['Enter your name', "Enter the other practitioner's name", "Enter the child's reference in your agency's system", 'Select what the disagreement is about', 'Enter a description of the disagreement']) {
           expect(summary).toContain(words);
@@ -80,7 +82,7 @@ describe('GOV.UK patterns, by keyboard, in a browser', () => {
         expect(await page.locator('#raiser-agency').inputValue()).toBe('hillside-primary');
         expect(await page.locator('#other-agency').inputValue()).toBe('bromley-csc');
         await shot('02-raise-filled');
-        await tabTo(page, 'button.govuk-button');
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
 
         // Check your answers: labels, never ids; Change goes back to the question, answers kept.
@@ -94,7 +96,7 @@ describe('GOV.UK patterns, by keyboard, in a browser', () => {
         await page.keyboard.press('Enter');
         await page.waitForURL('**/raise/bromley#description');
         expect(await page.locator('#description').inputValue()).toBe('School believes the threshold is met.');
-        await tabTo(page, 'button.govuk-button');
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
         await page.locator('h1', { hasText: 'Check your answers before raising' }).waitFor();
         await tabTo(page, 'button[name="_confirm"]');
@@ -123,11 +125,11 @@ describe('GOV.UK patterns, by keyboard, in a browser', () => {
         await page.keyboard.type('1');
         await tabTo(page, '#reviewDate-year');
         await page.keyboard.type('2020');
-        await tabTo(page, 'form button.govuk-button');
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
         await page.locator('.govuk-error-summary').waitFor();
         expect(await page.title()).toMatch(/^Error: /);
-        expect(await activeIs(page, '.govuk-error-summary')).toBe(true);
+        await page.waitForFunction(() => (globalThis as any).document.activeElement?.matches('.govuk-error-summary'));
         expect(await page.locator('.govuk-error-summary').innerText()).toContain('The review date must be in the future');
         expect(await page.locator('#reviewDate-error').innerText()).toContain('The review date must be in the future');
         // The choice stays open with what was typed.
@@ -138,7 +140,7 @@ describe('GOV.UK patterns, by keyboard, in a browser', () => {
         await page.keyboard.type(String(new Date().getFullYear() + 1));
         await tabTo(page, '#lessons');
         await page.keyboard.press('Space');
-        await tabTo(page, 'form button.govuk-button');
+        await tabTo(page, 'main button.govuk-button');
         await page.keyboard.press('Enter');
 
         await page.locator('h1', { hasText: 'Check your answers before recording' }).waitFor();
