@@ -27,7 +27,7 @@ describe('the Chew Stoke policy', () => {
     const page = await openLink(linkIn(other));
     const refused = await page.submit({ outcome: 'resolved', agreedOutcome: 'Referral to be reconsidered.' });
     expect(refused.status).toBe(400);
-    expect(refused.html).toContain('How outstanding issues will be pursued is required by this policy');
+    expect(refused.html).toContain('Enter how outstanding issues will be pursued');
     expect((await page.submit({ outcome: 'resolved', agreedOutcome: 'Referral to be reconsidered.', outstandingIssues: 'Team manager reviews by Friday.' })).status).toBe(200);
 
     const confirmation = await emailTo(suite, 'olly.playworker@example.org', reference, 'resolved at stage 2');
