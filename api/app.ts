@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
+import { policyVersionWords, policyWithVersion } from '../shared/policyWording';
 import { roleLabel } from '../mail/render';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { sendProblem } from './problem';
@@ -10,6 +11,7 @@ import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
 import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
+import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { operationsRouter } from './routes/operations';
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps) {
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
   views.addGlobal('roleLabel', roleLabel);
   views.addGlobal('statusLabel', statusLabel);
+  views.addFilter('policyVersion', policyVersionWords);
+  views.addGlobal('policyWithVersion', policyWithVersion);
   views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
   views.addFilter('dateTime', (iso: string) =>
     new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
@@ -128,6 +132,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(raiseRouter(deps));
   app.use(dashboardRouter(deps));
+  // My cases, and every case of a partnership for its admins (behind partnershipAdminOnly above).
+  app.use(homeRouter(deps));
   app.use(recordsRouter(deps));
   app.use(operationsRouter(deps));
 
@@ -142,6 +148,9 @@ export function createApp(deps: AppDeps) {
   const catcher = deps.mailCatcher;
   if (catcher) app.use(mailPageRouter(catcher));
 
+  app.get('/contact', (_req, res) => res.render('contact.njk'));
+  app.get('/privacy', (_req, res) => res.render('privacy.njk'));
+  app.get('/accessibility', (_req, res) => res.render('accessibility.njk'));
   app.get('/', (_req, res) => res.render('index.njk', { policies: [...deps.policies.values()], mailbox: Boolean(catcher) }));
 
   app.use((req, res) => {

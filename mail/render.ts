@@ -32,6 +32,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   overdueReminder: 'deadline passed, action needed',
   stageNotice: 'for your information',
   escalationNotice: 'escalating, for your information',
+  caseMoved: 'escalated, for your information',
   immediateHarmAlert: 'immediate harm reported',
   outcomeNotice: 'outcome recorded',
   proforma: 'anonymised proforma',
@@ -62,6 +63,8 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       caseUrl: ctx.caseUrl,
       proformaUrl: ctx.proformaUrl,
       proformaTextsUrl: ctx.proformaUrl?.replace(/\/proformas\/[^/]+$/, '/proforma-texts'),
+      team: n.team?.length ? teamWords(n.team) : undefined,
+      practitioner: PRACTITIONER_IDS.has(n.recipient.id),
       roleLabel,
       outcomeLabel,
       statusLabel,
@@ -92,6 +95,15 @@ function toHtml(text: string, title: string): string {
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const linkify = (s: string) => s.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+
+/** The two practitioners' recipient ids (workflows/case.ts practitioners()). */
+const PRACTITIONER_IDS = new Set(['raiser.worker.0', 'other.worker.0']);
+
+/** "the line manager (Primary School) and the team manager (Children's Social Care)". */
+export function teamWords(team: NonNullable<Notification['team']>): string {
+  const each = team.map((t) => `the ${roleLabel(t.role)}${t.agency ? ` (${t.agency})` : ''}`);
+  return each.length > 1 ? `${each.slice(0, -1).join(', ')} and ${each.at(-1)}` : each[0];
+}
 
 /** Role ids from packs are camelCase; people read them as words. */
 export function roleLabel(role: string): string {

@@ -3,6 +3,7 @@
  * built-in Helvetica (no font files to ship), A4, and a plain layout of headings and label/value
  * rows that survives printing and photocopying.
  */
+import { policyWithVersion } from '../shared/policyWording';
 import PDFDocument from 'pdfkit';
 import {
   describeParticipant,
@@ -46,7 +47,7 @@ export async function renderRecordPdf(record: CaseRecord, options: PdfOptions = 
   fields(doc, [
     ['Case reference', record.reference],
     ["Child's reference", record.childReference],
-    ['Policy', `${record.policy.title ?? record.policy.name ?? record.partnership.name}, version ${record.policy.version}`],
+    ['Policy', policyWithVersion(record.policy.title ?? record.policy.name ?? record.partnership.name, record.policy.version)],
     ['About', record.category.label],
     ['Flags', record.flagLabels.join('; ') || 'None'],
     ['Status', record.statusLabel],
@@ -111,7 +112,7 @@ export async function renderProformaPdf(p: Proforma, options: PdfOptions = {}): 
   fields(doc, [
     ['Proforma', p.proformaId],
     ['Partnership', p.partnership],
-    ['Policy', `${p.policy.title ?? p.partnership}, version ${p.policy.version}`],
+    ['Policy', policyWithVersion(p.policy.title ?? p.partnership, p.policy.version)],
     ['Raising agency', agency(p.agencies.raiser)],
     ['Other agency', agency(p.agencies.other)],
     ['About', p.category],

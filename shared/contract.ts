@@ -208,6 +208,8 @@ export interface CaseSoFar {
   reason: EscalationReason;
   decisions: RecordedDecision[];
   involved: Recipient[];
+  /** Everyone told of the case for information so far (newer cases only): they hear when it moves on and ends. */
+  told?: Recipient[];
   stagesSeen: Proforma['stages'];
   duties: PendingDuty[];
 }

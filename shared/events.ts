@@ -60,6 +60,8 @@ export type NotificationKind =
   | 'stageNotice'
   /** Before the case enters a stage, to those the policy tells first. */
   | 'escalationNotice'
+  /** To the practitioners and everyone told so far: the case moved to another stage (why, to whom, by when). */
+  | 'caseMoved'
   /** Before the deadline, to the stage's people. */
   | 'deadlineReminder'
   /** After the deadline: the final stage (nowhere to escalate) or a prompt before escalating. */
@@ -121,6 +123,8 @@ export interface Notification {
   requestedAt?: string;
   /** For `caseEnded`: how the case ended (the reason stays in the record, not in email). */
   ending?: { status: ClosedStatus; by?: EndedByKind };
+  /** For `caseMoved` and `stageNotice`: who has the case now, by role and agency name. */
+  team?: { role: string; agency?: string }[];
   /** For `deliveryFailedNotice`: which email was refused, by role (no address). */
   refused?: { kind: NotificationKind; recipientRole: string; code: number };
 }

@@ -42,6 +42,8 @@ export interface StageRun {
   onDeadline: Stage['onDeadline'];
   isFinal: boolean;
   panelAllowed: boolean;
+  /** Those the policy told just before this stage began (Hull): already told of this move. */
+  toldBefore?: Recipient[];
 }
 
 /** A request to end the case early, taken by the Update handler and carried out by the main flow. */
@@ -131,6 +133,19 @@ export class CaseContext {
     const byEmail = new Map<string, Recipient>();
     for (const r of [...this.practitioners(), ...this.soFar.involved]) if (!byEmail.has(r.email.toLowerCase())) byEmail.set(r.email.toLowerCase(), r);
     return [...byEmail.values()];
+  }
+
+  /**
+   * Everyone to keep informed (newer cases): the two practitioners, everyone invited to a stage
+   * and everyone told of the case for information, once each by address.
+   */
+  informed(): Recipient[] {
+    return onceEach([...this.practitioners(), ...this.soFar.involved, ...(this.soFar.told ?? [])]);
+  }
+
+  /** Remembers people told of the case for information, so they hear when it moves on and ends. */
+  tell(people: Recipient[]): void {
+    this.soFar.told = onceEach([...(this.soFar.told ?? []), ...people]);
   }
 
   involve(people: Recipient[]): void {
@@ -230,6 +245,19 @@ export class CaseContext {
     const close = ender('close');
     setHandler(closeCase, close.handler, { validator: close.validator });
   }
+}
+
+/** People once each by address (case-insensitive), the first of each kept. */
+export function onceEach(people: Recipient[]): Recipient[] {
+  const byEmail = new Map<string, Recipient>();
+  for (const r of people) if (!byEmail.has(r.email.toLowerCase())) byEmail.set(r.email.toLowerCase(), r);
+  return [...byEmail.values()];
+}
+
+/** `people` without anyone whose address is among `known`'s. */
+export function except(people: Recipient[], known: Recipient[]): Recipient[] {
+  const emails = new Set(known.map((r) => r.email.toLowerCase()));
+  return people.filter((r) => !emails.has(r.email.toLowerCase()));
 }
 
 function refuse(refused: Refused | undefined): void {

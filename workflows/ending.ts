@@ -4,10 +4,11 @@
  * referred on when the final stage's time runs out. Then the case's last event, and the review
  * reminder handed over, so nothing of the case is left waiting in its history.
  */
-import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import type { DisagreementResult } from '../shared/contract';
-import type { CaseContext, EndingRequest, StageRun } from './case';
-import { deliver, parties } from './notices';
+import { except, type CaseContext, type EndingRequest, type StageRun } from './case';
+import type { Recipient } from '../shared/events';
+import { EVERYONE_INFORMED, deliver, parties } from './notices';
 import { scheduleReviewReminder } from './activityProxies';
 import type { ReviewReminderInput } from './reviewReminder';
 
@@ -28,22 +29,28 @@ export async function endEarly(c: CaseContext, ending: EndingRequest): Promise<v
 /** The final stage's time ran out: the pack closes the case unresolved or refers it on. */
 export async function endAtFinalDeadline(c: CaseContext, run: StageRun, deadline: string): Promise<void> {
   const rule = c.policy.finalDeadline ?? { then: 'closeUnresolved' as const };
+  let referredTo: Recipient[] = [];
   if (rule.then === 'referOn') {
     c.setStatus('referred');
     const to = await c.recipientsOf(rule.referTo);
+    referredTo = to;
     await c.record({ type: 'referred', stage: run.number, detail: { to: parties(to), deadline }, caseUpdate: { status: 'referred', stageDeadline: null } });
     await deliver(c, 'caseEnded', to, c.summary(run, deadline), { ending: { status: 'referred' } }, 'referral');
   } else {
     c.setStatus('unresolved');
     await c.record({ type: 'closedUnresolved', stage: run.number, detail: { deadline }, caseUpdate: { status: 'unresolved', stageDeadline: null } });
   }
-  await tellEveryone(c, run);
+  await tellEveryone(c, run, undefined, referredTo);
 }
 
-async function tellEveryone(c: CaseContext, run: StageRun | undefined, ending?: EndingRequest): Promise<void> {
+/**
+ * Everyone involved is told how the case ended; newer cases also everyone told of it so far, once
+ * each, and not those it was just referred to (their referral said so).
+ */
+async function tellEveryone(c: CaseContext, run: StageRun | undefined, ending?: EndingRequest, referredTo: Recipient[] = []): Promise<void> {
   if (c.status === 'open' || c.status === 'resolved') return;
   const stage = run ? c.summary(run, c.now()) : { number: c.soFar.stageIndex + 1, name: c.policy.stages[c.soFar.stageIndex]?.name ?? '', deadline: c.now(), isFinal: false };
-  const everyone = c.everyoneInvolved();
+  const everyone = patched(EVERYONE_INFORMED) ? except(c.informed(), referredTo) : c.everyoneInvolved();
   await deliver(c, 'caseEnded', everyone, stage, { ending: { status: c.status, ...(ending ? { by: ending.by } : {}) } });
   await c.record({ type: 'confirmationSent', stage: stage.number, detail: { recipients: parties(everyone) } });
 }

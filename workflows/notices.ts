@@ -4,12 +4,19 @@
  * case goes on (decision 11). Also the notices the policy names around stages and outcomes.
  */
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
-import type { DeliveredTo, Notification, NotificationKind, Party, Recipient, StageSummary } from '../shared/events';
+import type { DeliveredTo, EscalationReason, Notification, NotificationKind, Party, Recipient, StageSummary } from '../shared/events';
 import type { RoleRef, Stage } from '../shared/policy/schema';
 import { DELIVERY_FAILED } from '../shared/searchAttributes';
 import { sendNotification } from './activityProxies';
-import type { CaseContext, StageRun } from './case';
+import { except, type CaseContext, type StageRun } from './case';
 import { categoryLabel } from './plan';
+
+/**
+ * Everyone kept informed (issue 11): from here on the practitioners and everyone told of the case
+ * so far hear when it moves on (why, to whom, by when) and when it ends, once each by address.
+ * Cases that were running before keep the old notices on replay.
+ */
+export const EVERYONE_INFORMED = 'everyone-informed';
 
 export const party = (r: Recipient): Party => ({ id: r.id, role: r.role, ...(r.agencyId ? { agencyId: r.agencyId } : {}) });
 export const parties = (rs: Recipient[]): Party[] => rs.map(party);
@@ -61,20 +68,58 @@ export async function alertImmediateHarm(c: CaseContext): Promise<void> {
   if (!c.input.flags.immediateHarm || !harm) return;
   c.soFar.reason = { kind: 'immediateHarm' };
   const alerted = await c.recipientsOf(harm.notify);
+  c.tell(alerted);
   const index = c.soFar.stageIndex;
   const stage: StageSummary = { number: index + 1, name: c.policy.stages[index].name, deadline: c.now(), isFinal: false };
   await deliver(c, 'immediateHarmAlert', alerted, stage);
   await c.record({ type: 'immediateHarmAlerted', detail: { alerted: parties(alerted), startsAtStage: index + 1 } });
 }
 
-/** Hull: every organisation's DSL is told before the case reaches the senior managers. */
-export async function tellBeforeEntry(c: CaseContext, stage: Stage): Promise<void> {
-  if (!stage.notifyBefore?.length) return;
+/** Hull: every organisation's DSL is told before the case reaches the senior managers. Returns who was told. */
+export async function tellBeforeEntry(c: CaseContext, stage: Stage): Promise<Recipient[]> {
+  if (!stage.notifyBefore?.length) return [];
   const index = c.soFar.stageIndex;
   const told = await c.recipientsOf(stage.notifyBefore);
+  c.tell(told);
   const upcoming: StageSummary = { number: index + 1, name: stage.name, deadline: c.now(), isFinal: c.plan.isFinal(index) };
   await deliver(c, 'escalationNotice', told, upcoming);
   await c.record({ type: 'notified', stage: index + 1, detail: { kind: 'beforeEntry', told: parties(told) } });
+  return told;
+}
+
+/**
+ * The case moved to this stage (newer cases): the practitioners and everyone told of it so far
+ * hear why, who has it now and by when, in one email each. Not those who already have an email
+ * about this move (the stage's people, those the policy tells of it), nor the person whose own
+ * "not resolved" moved it, nor the raiser of an immediate-harm case: the product confirms their
+ * action to them on the page where they took it.
+ */
+export async function tellMoved(c: CaseContext, run: StageRun, why: EscalationReason, alreadyTold: Recipient[]): Promise<void> {
+  if (why.kind === 'opened') return;
+  const byId = (id: string | undefined) => [...c.practitioners(), ...c.soFar.involved].filter((r) => r.id === id);
+  const actor =
+    why.kind === 'immediateHarm' ? c.practitioners().slice(0, 1) : why.kind === 'notResolved' || why.kind === 'panelConvened' ? byId(c.soFar.decisions.at(-1)?.recipientId) : [];
+  // An immediate-harm case starts now: those alerted were told of it a moment ago; the other practitioner hears where it starts.
+  const everyone = why.kind === 'immediateHarm' ? c.practitioners() : c.informed();
+  const told = except(everyone, [...alreadyTold, ...actor]);
+  if (told.length === 0) return;
+  const view = c.current!.view;
+  const delivered = await deliver(c, 'caseMoved', told, c.summary(run, view.deadline), { reason: why, team: teamOf(c, run.participants) });
+  await c.record({ type: 'notified', stage: run.number, detail: { kind: 'caseMoved', told: parties(told), delivered } });
+}
+
+/** Who has the case at a stage, by role and agency name, once each. */
+export function teamOf(c: CaseContext, people: Recipient[]): NonNullable<Notification['team']> {
+  const seen = new Set<string>();
+  const team: NonNullable<Notification['team']> = [];
+  for (const p of people) {
+    const agency = p.agencyId ? (c.policy.directory.agencies.find((a) => a.id === p.agencyId)?.name ?? p.agencyId) : undefined;
+    const key = `${p.role}|${agency ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    team.push({ role: p.role, ...(agency ? { agency } : {}) });
+  }
+  return team;
 }
 
 /** After an outcome: the people the pack tells of outcomes at this stage, with the proforma where it asks. */
@@ -82,6 +127,13 @@ export async function tellOutcome(c: CaseContext, run: StageRun): Promise<void> 
   const decision = c.current!.decision!;
   const rules = c.plan.packRules('outcomeRecorded', run.index);
   const told = await c.recipientsOf(rules.plain);
+  if (patched(EVERYONE_INFORMED)) {
+    // Every outcome is followed at once by a move to another stage or the resolution, and both are
+    // told to everyone informed: these people join them, and hear it once, in that email.
+    c.tell(told);
+    await sendProforma(c, run, rules.proforma);
+    return;
+  }
   if (told.length > 0) {
     const outcome = { outcome: decision.decision.outcome, byRole: decision.recordedBy };
     await deliver(c, 'outcomeNotice', told, c.summary(run, c.current!.view.deadline), { outcome });

@@ -31,6 +31,7 @@ export async function convenePanel(c: CaseContext, run: StageRun, decision: Reco
     onDeadline: 'escalate',
     isFinal: true,
     panelAllowed: false,
+    toldBefore: [],
   };
   return openRun(c, panelRun, [...run.participants, ...members], { kind: 'panelConvened', fromStage: run.number, byRole: decision.recordedBy });
 }

@@ -3,11 +3,12 @@
  * the people the pack tells of resolutions, the proforma where it asks, and a review date handed
  * to a reminder of its own so the case itself can close.
  */
+import { patched } from '@temporalio/workflow';
 import type { Outcome, RecordedDecision } from '../shared/contract';
 import type { Notification, Recipient } from '../shared/events';
 import { reviewInstant } from './activityProxies';
-import type { CaseContext, StageRun } from './case';
-import { deliver, parties, sendProforma } from './notices';
+import { except, type CaseContext, type StageRun } from './case';
+import { EVERYONE_INFORMED, deliver, parties, sendProforma } from './notices';
 import type { ReviewReminderInput } from './reviewReminder';
 
 export async function resolve(c: CaseContext, run: StageRun, decision: RecordedDecision): Promise<ReviewReminderInput | undefined> {
@@ -21,13 +22,18 @@ export async function resolve(c: CaseContext, run: StageRun, decision: RecordedD
     caseUpdate: { status: 'resolved', stageDeadline: null },
   });
   const resolution = { ...decision.decision, stage: view.number, stageName: view.name, recordedByRole: decision.recordedBy } as Notification['resolution'];
-  const everyone = c.everyoneInvolved();
+  // Newer cases: everyone told of the case so far too (a chair told at stage 2 hears it was resolved).
+  const informed = patched(EVERYONE_INFORMED);
+  const everyone = informed ? c.informed() : c.everyoneInvolved();
   const summary = c.summary(run, view.deadline);
   await deliver(c, 'resolutionConfirmation', everyone, summary, { resolution, suggestDebrief: c.policy.resolution?.suggestDebrief || undefined });
   await c.record({ type: 'confirmationSent', stage: view.number, detail: { recipients: parties(everyone) } });
 
   const rules = c.plan.packRules('resolved', run.index);
-  const told = await c.recipientsOf(rules.plain);
+  const resolvedRule = await c.recipientsOf(rules.plain);
+  // Newer cases: one confirmation each, so those the pack tells who were confirmed above are not told twice.
+  const told = informed ? except(resolvedRule, everyone) : resolvedRule;
+  if (informed) c.tell(told);
   if (told.length > 0) {
     await deliver(c, 'resolutionConfirmation', told, summary, { resolution });
     await c.record({ type: 'outcomeNotified', stage: view.number, detail: { outcome: 'resolved', told: parties(told) } });

@@ -3,13 +3,13 @@
  * the clock, remind before the deadline, and on the deadline escalate, prompt, or at the final
  * stage remind once more before the pack's final rule applies.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { RecordedDecision, StageView } from '../shared/contract';
 import type { EscalationReason, NotificationKind, Recipient } from '../shared/events';
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
 import { computeDeadline } from './activityProxies';
 import { ignoreCancellation, type CaseContext, type StageRun } from './case';
-import { deliver, parties, sendProforma, tellBeforeEntry } from './notices';
+import { EVERYONE_INFORMED, deliver, parties, sendProforma, teamOf, tellBeforeEntry, tellMoved } from './notices';
 
 /** How a stage ended: an outcome, its deadline, or (final stage) its last deadline. */
 export type StageEnd =
@@ -21,7 +21,7 @@ export type StageEnd =
 export async function enterStage(c: CaseContext, why: EscalationReason): Promise<StageRun> {
   const index = c.soFar.stageIndex;
   const stage = c.policy.stages[index];
-  await tellBeforeEntry(c, stage);
+  const toldBefore = await tellBeforeEntry(c, stage);
   const run: StageRun = {
     index,
     number: index + 1,
@@ -35,6 +35,7 @@ export async function enterStage(c: CaseContext, why: EscalationReason): Promise
     onDeadline: stage.onDeadline ?? 'escalate',
     isFinal: c.plan.isFinal(index),
     panelAllowed: Boolean(stage.panel) && c.plan.isFinal(index),
+    toldBefore,
   };
   return openRun(c, run, stage.participants, why);
 }
@@ -126,10 +127,11 @@ async function invite(c: CaseContext, run: StageRun, why: EscalationReason): Pro
   const linkExpiresAt = await linkExpiry(c, view.deadline);
   const rules = c.plan.packRules('stageEntered', run.index);
   const told = await c.recipientsOf([...run.notify, ...rules.plain]);
+  c.tell(told);
   const summary = c.summary(run, view.deadline);
   const [delivered, noticed] = await Promise.all([
     deliver(c, 'stageInvitation', run.participants, summary, { reason: why, linkExpiresAt }),
-    deliver(c, 'stageNotice', told, summary, { reason: why }),
+    deliver(c, 'stageNotice', told, summary, { reason: why, team: teamOf(c, run.participants) }),
   ]);
   const acceptedAt = c.now();
   await c.record({
@@ -137,6 +139,7 @@ async function invite(c: CaseContext, run: StageRun, why: EscalationReason): Pro
     stage: run.number,
     detail: { kind: 'stageInvitation', participants: parties(run.participants), told: parties(told), delivered: [...delivered, ...noticed] },
   });
+  if (patched(EVERYONE_INFORMED)) await tellMoved(c, run, why, [...run.participants, ...told, ...(run.toldBefore ?? [])]);
   await sendProforma(c, run, rules.proforma);
   return acceptedAt;
 }

@@ -87,6 +87,7 @@ export function dashboardRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options:
       agencies,
       csvUrl: `/api/partnerships/${encodeURIComponent(pack.id)}/stats.csv${query}`,
       jsonUrl: `/api/partnerships/${encodeURIComponent(pack.id)}/stats${query}`,
+      casesUrl: casesUrlFor(pack.id, checked.filter),
       errors: [],
     });
   });
@@ -103,6 +104,20 @@ function queryString(filter: DashboardFilter): string {
   }
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+/**
+ * Drill-down: the list of the partnership's cases (api/routes/home.ts) behind a figure, with the
+ * dashboard's filter (dates, agency) and the figure's own (status, stage, agency, overdue).
+ */
+function casesUrlFor(partnership: string, filter: DashboardFilter) {
+  return (extra: Record<string, string | number> = {}) => {
+    const params = new URLSearchParams();
+    for (const key of ['from', 'to', 'agency'] as const) if (filter[key]) params.set(key, filter[key]);
+    for (const [key, value] of Object.entries(extra)) params.set(key, String(value));
+    const text = params.toString();
+    return `/partnerships/${encodeURIComponent(partnership)}/cases${text ? `?${text}` : ''}`;
+  };
 }
 
 /** The raw strings from the query, for refilling the form; anything else (a repeated field) is dropped. */

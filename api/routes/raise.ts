@@ -6,6 +6,8 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { PolicyPack } from '../../shared/policy/schema';
+import type { OpenDisagreement } from '../schemas';
+import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { DependencyUnavailable, checkTemporal } from '../availability';
 import { openCase, validateNewCase } from '../cases';
@@ -15,6 +17,7 @@ import { formProtection } from '../csrf';
 import { requestHash } from '../idempotency';
 import type { FieldProblem } from '../problem';
 import { principalOf } from '../identity/principal';
+import { govukMessage, type FieldWords } from '../formWording';
 
 /** The cookie that lets the browser which raised a case see its confirmation, for a short while. */
 const RAISED_COOKIE = 'lscp.raised';
@@ -28,23 +31,38 @@ const sameProof = (a: string, b: string) => a.length === b.length && timingSafeE
 const submissionId = z.uuid();
 const FORM_CALLER = 'raise-form';
 
-const LABELS: Record<string, string> = {
-  'raiser.name': 'Your name',
-  'raiser.email': 'Your email address',
-  'raiser.agency': 'Your agency',
-  'raiser.role': 'Your role',
-  'raiser.phone': 'Your work telephone number',
-  'other.name': 'Their name',
-  'other.email': 'Their email address',
-  'other.agency': 'Their agency',
-  'other.role': 'Their role',
-  'other.phone': 'Their work telephone number',
-  childReference: "The child's reference in your agency's system",
-  category: 'What the disagreement is about',
-  description: 'The disagreement',
-  startAtStage: 'The stage to start at',
-  caseStatus: 'The case',
+/** How each field is named in the GOV.UK error messages ("Enter your name"). */
+const EMAIL_LIKE = 'name@example.org';
+const PHONE_LIKE = '020 7946 0123';
+const WORDS: Record<string, FieldWords> = {
+  'raiser.name': { name: 'your name' },
+  'raiser.email': { name: 'your work email address', like: EMAIL_LIKE },
+  'raiser.agency': { name: 'your agency', choice: true },
+  'raiser.role': { name: 'your role', choice: true },
+  'raiser.phone': { name: 'your work telephone number', like: PHONE_LIKE },
+  'other.name': { name: "the other practitioner's name" },
+  'other.email': {
+    name: "the other practitioner's work email address",
+    like: EMAIL_LIKE,
+    rules: { 'must be a different person': "Enter the work email address of the practitioner you disagree with, not your own" },
+  },
+  'other.agency': { name: "the other practitioner's agency", choice: true },
+  'other.role': { name: "the other practitioner's role", choice: true },
+  'other.phone': { name: "the other practitioner's work telephone number", like: PHONE_LIKE },
+  childReference: { name: "the child's reference in your agency's system" },
+  category: { name: 'what the disagreement is about', choice: true },
+  description: { name: 'a description of the disagreement' },
+  startAtStage: {
+    name: 'the stage to start at',
+    choice: true,
+    rules: {
+      'only a case with immediate harm': 'Start at a later stage only when the child is at risk of immediate harm',
+      'this policy does not let': "This partnership's policy does not let a case start at a later stage",
+    },
+  },
+  caseStatus: { name: "whether the child's case is open to the other agency", choice: true },
 };
+
 
 export function raiseRouter(deps: AppDeps): Router {
   const router = Router();
@@ -83,8 +101,11 @@ export function raiseRouter(deps: AppDeps): Router {
     if (!submission.success) return renderForm(req, res.status(400), pack, { ...values, _submission: '' }, expired);
     // The raiser is whoever signed in: their verified address, whatever the form says.
     const form = { ...fromForm(pack.id, values), raiser: { ...fromForm(pack.id, values).raiser, email: signedInEmail(res) } };
+    if (values._change === 'yes') return renderForm(req, res, pack, values, []);
     const checked = validateNewCase(deps, form);
     if (!checked.ok) return renderForm(req, res.status(400), pack, values, checked.problems);
+    // Nothing is raised until the raiser has checked their answers.
+    if (values._confirm !== 'yes') return renderCheck(req, res, pack, values, checked.body);
     if (!(await checkTemporal(deps.temporal))) throw new DependencyUnavailable('temporal');
     const opened = await openCase(deps, checked.body, checked.pack, {
       idempotency: { caller: FORM_CALLER, key: submission.data, requestHash: requestHash(form) },
@@ -118,7 +139,7 @@ export function raiseRouter(deps: AppDeps): Router {
   });
 
   function renderForm(req: Request, res: Response, pack: PolicyPack, values: Record<string, string>, problems: FieldProblem[]) {
-    const errors = problems.map((p) => ({ text: p.path ? `${LABELS[p.path] ?? p.path}: ${p.message}` : p.message, href: `#${fieldId(p.path || 'raiser.name')}`, path: p.path }));
+    const errors = problems.map((p) => ({ text: p.path ? govukMessage(p, WORDS[p.path]) : p.message, href: `#${fieldId(p.path || 'raiser.name')}`, path: p.path }));
     res.render('raise.njk', {
       pack,
       values: { ...values, flags: [values.flags ?? []].flat() },
@@ -131,8 +152,38 @@ export function raiseRouter(deps: AppDeps): Router {
     });
   }
 
+  function renderCheck(req: Request, res: Response, pack: PolicyPack, values: Record<string, string | string[]>, body: OpenDisagreement) {
+    const agency = (id: string) => pack.directory.agencies.find((a) => a.id === id)?.name ?? id;
+    const stage = body.startAtStage ? pack.stages.find((st) => st.id === body.startAtStage) : undefined;
+    const flags = [
+      body.flags.childProtectionPlan ? 'Has a child protection plan' : '',
+      body.flags.lookedAfter ? 'Is looked after' : '',
+      body.flags.immediateHarm ? 'Is thought to be at risk of immediate harm' : '',
+    ].filter(Boolean);
+    const person = (p: OpenDisagreement['raiser']) =>
+      [p.name, p.email, agency(p.agency), p.role ? capitalised(roleLabel(p.role)) : '', p.phone ?? ''].filter(Boolean);
+    const rows = [
+      { key: 'About you', lines: person(body.raiser), change: 'raiser-name', what: 'your details' },
+      { key: 'The practitioner you disagree with', lines: person(body.other), change: 'other-name', what: "the other practitioner's details" },
+      { key: "The child's reference", lines: [body.childReference], change: 'childReference', what: "the child's reference" },
+      { key: 'What the disagreement is about', lines: [pack.categories.find((c) => c.id === body.category)?.label ?? body.category], change: 'category', what: 'what the disagreement is about' },
+      { key: 'The disagreement', lines: [body.description], change: 'description', what: 'the description', preLine: true },
+      { key: "Is the child's case open to the other agency?", lines: [body.caseStatus === 'newReferral' ? 'New referral' : 'Open case'], change: 'caseStatus', what: "whether the child's case is open" },
+      { key: 'About the child', lines: flags.length ? flags : ['None of these'], change: 'flags', what: 'about the child' },
+      ...(body.flags.immediateHarm && pack.immediateHarm?.mayStartAt.length
+        ? [{ key: 'With immediate harm, start at', lines: [stage ? stage.name : 'Where the policy says'], change: 'startAtStage', what: 'the stage to start at' }]
+        : []),
+    ];
+    const hidden = Object.entries(values)
+      .filter(([k]) => !['_csrf', '_confirm', '_change'].includes(k))
+      .flatMap(([k, v]) => [v].flat().map((value) => ({ name: k, value: String(value) })));
+    res.render('raise-check.njk', { pack, rows, hidden, csrfToken: generateCsrfToken(req, res) });
+  }
+
   return router;
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The signed-in person's address (the raise pages are behind sign-in). */
 const signedInEmail = (res: Response) => {
@@ -167,6 +218,7 @@ function fromForm(partnership: string, f: Record<string, string | string[]>) {
     description: one('description') ?? '',
     flags: { childProtectionPlan: flag('childProtectionPlan'), lookedAfter: flag('lookedAfter'), immediateHarm: flag('immediateHarm') },
     caseStatus: one('caseStatus') ?? 'open',
-    ...(one('startAtStage') ? { startAtStage: one('startAtStage') } : {}),
+    // The stage choice is revealed by immediate harm only: without it, whatever the form sent is dropped.
+    ...(one('startAtStage') && flag('immediateHarm') ? { startAtStage: one('startAtStage') } : {}),
   };
 }

@@ -17,7 +17,8 @@ import type { LinkClaims } from '../../shared/links';
 import { roleLabel } from '../../mail/render';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
-import { zodProblems } from '../problem';
+import { zodProblems, type FieldProblem } from '../problem';
+import { govukMessage, type FieldWords } from '../formWording';
 import { recordReadOf } from '../audit';
 import { log } from '../../shared/log';
 import { redactText } from '../../records/redaction';
@@ -64,7 +65,16 @@ export function respondRouter(deps: AppDeps): Router {
     const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
     await recordReadOf(deps, req, res, { reference: link.claims.reference, partnershipId: link.partnershipId, what: 'respond', via: 'page' });
-    res.render('respond.njk', { ...link.page, caseInFront: link.page, csrfToken: generateCsrfToken(req, res), values: {}, lessonsTicked: [], errors: [] });
+    res.render('respond.njk', {
+      ...link.page,
+      caseInFront: link.page,
+      csrfToken: generateCsrfToken(req, res),
+      values: {},
+      lessonsTicked: [],
+      lessonLabels: LESSON_LABELS,
+      exampleYear: new Date().getFullYear() + 1,
+      errors: [],
+    });
   });
 
   router.post('/respond/:token', async (req, res) => {
@@ -73,28 +83,34 @@ export function respondRouter(deps: AppDeps): Router {
     if (!validateRequest(req)) {
       return res.status(403).render('link-problem.njk', { problem: 'csrf', reference: link.claims.reference });
     }
-    const form = decisionFormSchema.safeParse(req.body);
-    const problems = form.success ? missingRequired(form.data, link.page.requires) : zodProblems(form.error);
+    const body = decisionBody(req.body as Record<string, string | string[]>);
+    const form = decisionFormSchema.safeParse(body.fields);
+    const problems = [...body.problems, ...(form.success ? missingRequired(form.data, link.page.requires) : zodProblems(form.error))].filter(
+      (p, i, all) => all.findIndex((q) => q.path === p.path) === i,
+    );
     const showForm = (status: number, errors: { path: string; message: string }[]) =>
       res.status(status).render('respond.njk', {
         ...link.page,
         caseInFront: link.page,
         csrfToken: generateCsrfToken(req, res),
-        values: req.body,
-        lessonsTicked: [(req.body as Record<string, unknown>).lessons ?? []].flat(),
-        errors: errors.map((p) => ({ text: `${fieldLabel(p.path)} ${p.message}`, href: `#${p.path || 'outcome'}`, path: p.path || 'outcome' })),
+        values: body.values,
+        lessonsTicked: [body.fields.lessons ?? []].flat(),
+        lessonLabels: LESSON_LABELS,
+        exampleYear: new Date().getFullYear() + 1,
+        errors: errors.map((p) => ({ text: decisionMessage(p), href: `#${errorAnchor(p.path)}`, path: p.path || 'outcome' })),
       });
-    const body = req.body as Record<string, string>;
-    if (body._change === 'yes') return showForm(200, []);
+    if (body.fields._change === 'yes') return showForm(200, []);
     if (!form.success || problems.length > 0) return showForm(400, problems);
     // Nothing is recorded until the person has checked their answers: a scanner that submits
     // the form once does not decide a child's case.
-    if (body._confirm !== 'yes') {
+    if (body.fields._confirm !== 'yes') {
       return res.render('respond-check.njk', {
         ...link.page,
         caseInFront: link.page,
         csrfToken: generateCsrfToken(req, res),
         decision: form.data,
+        lessonLabels: LESSON_LABELS,
+        reviewDateWords: form.data.outcome === 'resolved' && form.data.reviewDate ? dateInWords(form.data.reviewDate) : undefined,
         fields: Object.entries(form.data).filter(([, v]) => v !== undefined),
         forBoard: redactedForBoard(link.page, form.data),
       });
@@ -106,7 +122,7 @@ export function respondRouter(deps: AppDeps): Router {
       });
       await deps.db.query('INSERT INTO used_links (jti, reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, reference]);
       // Offered for the partnership's learning: only the fields ticked, as the redacted text shown.
-      const ticked = new Set([body._offer ?? []].flat());
+      const ticked = new Set([body.fields._offer ?? []].flat());
       const offers = redactedForBoard(link.page, form.data).filter((t) => ticked.has(t.field));
       if (offers.length > 0) {
         const you = link.page.invited.find((p) => p.you);
@@ -186,15 +202,75 @@ function missingRequired(decision: DecisionForm, requires: string[]): { path: st
     .map((field) => ({ path: field, message: 'is required by this policy' }));
 }
 
-function fieldLabel(path: string): string {
-  const labels: Record<string, string> = {
-    outcome: 'Outcome:',
-    '': 'Outcome:',
-    agreedOutcome: 'The agreed outcome',
-    outstandingIssues: 'How outstanding issues will be pursued',
-    agreedPlan: 'The agreed plan',
-    reviewDate: 'The review date',
-    reasons: 'The reasons',
+/** The lessons learned as the form and the check page say them. */
+export const LESSON_LABELS: Record<string, string> = {
+  trainingNeed: 'A training need',
+  commissioningNeed: 'A commissioning need',
+  agencyGuidance: 'New agency practice guidance',
+  partnershipGuidance: 'New partnership practice guidance',
+};
+
+/** How each field is named in the GOV.UK error messages ("Enter the agreed outcome"). */
+const WORDS: Record<string, FieldWords> = {
+  outcome: { name: 'what the outcome was', choice: true, rules: { choose: 'Select what the outcome was' } },
+  agreedOutcome: { name: 'the agreed outcome' },
+  agreedPlan: { name: 'the agreed plan' },
+  reviewDate: { name: 'the review date' },
+  outstandingIssues: { name: 'how outstanding issues will be pursued' },
+  reasons: { name: 'why it is not resolved' },
+};
+
+function decisionMessage(p: FieldProblem): string {
+  if (p.path === 'reviewDate' && !/^is required|^Invalid input/.test(p.message)) return p.message;
+  if ((!p.path || p.path === 'outcome') && /choose whether|^Invalid input/.test(p.message)) return 'Select what the outcome was';
+  // A refusal from the workflow is already a sentence.
+  if (!p.path || p.path === 'outcome') return p.message.charAt(0).toUpperCase() + p.message.slice(1);
+  return govukMessage({ ...p, message: p.message.replace(/^is required by this policy$/, 'is required') }, WORDS[p.path || 'outcome']);
+}
+
+const errorAnchor = (path: string) => (path === 'reviewDate' ? 'reviewDate-day' : path || 'outcome');
+
+/** Today's date in England, as YYYY-MM-DD. */
+const todayInLondon = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+
+export function dateInWords(iso: string): string {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/**
+ * The decision form's body as the schema takes it: the GOV.UK date input's day, month and year
+ * made one date (or refused in plain words), the panel's reasons under `reasons`; and the values
+ * to show the form again with (the date back in its three boxes).
+ */
+export function decisionBody(raw: Record<string, string | string[]>, today = todayInLondon()) {
+  const one = (k: string) => {
+    const v = raw[k];
+    return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
   };
-  return labels[path] ?? path;
+  const fields: Record<string, string | string[] | undefined> = { ...raw };
+  const values: Record<string, string | string[] | undefined> = { ...raw };
+  const problems: FieldProblem[] = [];
+  if (one('outcome') === 'panelConvened' && raw.panelReasons !== undefined) fields.reasons = raw.panelReasons;
+  delete fields.panelReasons;
+  const [day, month, year] = [one('reviewDate-day'), one('reviewDate-month'), one('reviewDate-year')];
+  for (const k of ['reviewDate-day', 'reviewDate-month', 'reviewDate-year']) delete fields[k];
+  if (day || month || year) {
+    const missing = [!day && 'a day', !month && 'a month', !year && 'a year'].filter(Boolean);
+    const [d, m, y] = [Number(day), Number(month), Number(year)];
+    const real = [day, month, year].every((v) => /^\d+$/.test(v)) && y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+    fields.reviewDate = undefined;
+    if (missing.length) problems.push({ path: 'reviewDate', message: `The review date must include ${missing.join(' and ')}` });
+    else if (!real) problems.push({ path: 'reviewDate', message: 'The review date must be a real date, for example 15 1 2027' });
+    else fields.reviewDate = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  } else if (typeof raw.reviewDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw.reviewDate)) {
+    // The check page sends the date back whole; shown again, it goes back into its boxes.
+    const [y, m, d] = raw.reviewDate.split('-');
+    Object.assign(values, { 'reviewDate-day': String(Number(d)), 'reviewDate-month': String(Number(m)), 'reviewDate-year': y });
+  }
+  if (one('outcome') === 'resolved' && typeof fields.reviewDate === 'string' && fields.reviewDate && fields.reviewDate <= today) {
+    problems.push({ path: 'reviewDate', message: 'The review date must be in the future' });
+  }
+  if (one('outcome') === 'panelConvened') values.panelReasons = fields.reasons;
+  return { fields: fields as Record<string, string>, values, problems };
 }

@@ -95,7 +95,7 @@ export function newCaseBody(tag: string, childReference: string) {
   };
 }
 
-export type ExpectedKind = 'invitation' | 'confirmation' | 'deliveryNotice';
+export type ExpectedKind = 'invitation' | 'moved' | 'confirmation' | 'deliveryNotice';
 
 export interface ExpectedMail {
   reference: string;
@@ -108,13 +108,16 @@ export interface ExpectedMail {
 
 /**
  * The emails a case on the standard path sends, worked out from the pack: stage 1 invites both
- * practitioners; stage 2 invites both line managers; "resolved" at stage 2 is confirmed to all
- * four. A refused address gets nothing; the mailbox is then told at least once.
+ * practitioners; its deadline passes, so both are told the case moved on to stage 2, which
+ * invites both line managers; "resolved" at stage 2 is confirmed to all four. A refused address
+ * gets nothing; the mailbox is then told at least once.
  */
 export function expectedMails(reference: string, people: Practitioners, refused: string[] = []): ExpectedMail[] {
   const all: ExpectedMail[] = [
     { reference, to: people.raiser, kind: 'invitation', stage: 1 },
     { reference, to: people.other, kind: 'invitation', stage: 1 },
+    { reference, to: people.raiser, kind: 'moved', stage: 2 },
+    { reference, to: people.other, kind: 'moved', stage: 2 },
     { reference, to: RAISER_MANAGER, kind: 'invitation', stage: 2 },
     { reference, to: OTHER_MANAGER, kind: 'invitation', stage: 2 },
     ...[people.raiser, people.other, RAISER_MANAGER, OTHER_MANAGER].map((to) => ({ reference, to, kind: 'confirmation' as const, stage: 2 })),
@@ -138,5 +141,8 @@ export function classify(mail: { subject: string; to: string[]; text: string }):
   // "- action needed by ..." is the invitation; reminders say "- reminder, action needed".
   const invitation = /: stage (\d+): .* - action needed\b/.exec(subject);
   if (invitation) return { reference, kind: 'invitation', stage: Number(invitation[1]) };
+  // Everyone told so far hears the case moved on (mail/render.ts, caseMoved).
+  const moved = /: stage (\d+): .* - escalated, for your information$/.exec(subject);
+  if (moved) return { reference, kind: 'moved', stage: Number(moved[1]) };
   return { reference, kind: 'other' };
 }

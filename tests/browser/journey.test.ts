@@ -42,9 +42,10 @@ describe('the pages, in a browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
 
     // An empty form gets the GOV.UK error summary and inline errors.
-    await page.getByRole('button', { name: 'Raise the disagreement' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await expectText(page, '.govuk-error-summary', 'There is a problem');
-    await expectText(page, '#raiser-name-error', 'Your name');
+    await expectText(page, '#raiser-name-error', 'Enter your name');
+    expect(await page.title()).toMatch(/^Error: /);
     await checkPage(page, '02-raise-form-errors');
 
     const about = page.getByRole('group', { name: 'About you' });
@@ -61,6 +62,10 @@ describe('the pages, in a browser', () => {
     await page.getByLabel('Describe the disagreement').fill('Children’s social care closed the referral; school believes the threshold is met.');
     await page.getByLabel('Has a child protection plan').check();
     await checkPage(page, '03-raise-form-filled');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectText(page, 'h1', 'Check your answers before raising');
+    await expectText(page, '#answers', 'Hillside Primary School');
+    await checkPage(page, '03a-raise-check-answers');
     await page.getByRole('button', { name: 'Raise the disagreement' }).click();
 
     await expectText(page, 'h1', 'Disagreement raised');
@@ -112,10 +117,13 @@ describe('the pages, in a browser', () => {
     await page.getByLabel('Resolved', { exact: true }).check();
     await page.getByLabel('Agreed outcome').fill('Strategy discussion within two working days.');
     await page.getByLabel('Agreed plan (optional)').fill('Team manager convenes it; school attends.');
-    await page.getByLabel('Review date (optional)').fill('2027-01-15');
+    const reviewDate = page.getByRole('group', { name: 'Review date (optional)' });
+    await reviewDate.getByLabel('Day').fill('15');
+    await reviewDate.getByLabel('Month').fill('1');
+    await reviewDate.getByLabel('Year').fill('2027');
     await checkPage(page, '09-respond-stage-2-resolved');
     await page.getByRole('button', { name: 'Record the outcome' }).click();
-    await expectText(page, '.govuk-summary-list', '2027-01-15');
+    await expectText(page, '#answers', '15 January 2027');
     await page.getByRole('button', { name: 'Record the outcome' }).click();
     await expectText(page, '.govuk-panel__title', 'Outcome recorded');
     expect(await page.getByRole('link', { name: 'See the case' }).getAttribute('href')).toBe(`/cases/${reference}`);

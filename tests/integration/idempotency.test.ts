@@ -147,6 +147,7 @@ describe.each(databaseKinds)('exactly one case per request (%s)', (kind) => {
       category: 'levels-of-need',
       description: 'School believes the threshold is met.',
       caseStatus: 'open',
+      _confirm: 'yes', // past the check-your-answers page
     };
     const send = (values: Record<string, string>) => raiser.request('/raise/bromley', { form: values, follow: false });
     const referenceIn = (res: { headers: Headers }) => res.headers.get('location')?.match(/^\/raise\/raised\/([A-Z0-9-]+)$/)?.[1];

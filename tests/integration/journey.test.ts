@@ -90,7 +90,10 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     const types: string[] = view.body.events.map((e: { type: string }) => e.type);
     const milestones = ['opened', 'stageEntered', 'outcomeRecorded', 'escalated', 'stageEntered', 'outcomeRecorded', 'resolved', 'confirmationSent', 'reviewScheduled', 'closed'];
     expect(types.filter((t) => milestones.includes(t))).toEqual(milestones);
-    expect(view.body.events.filter((e: { type: string }) => e.type === 'notified').map((e: { stage: number }) => e.stage).sort()).toEqual([1, 2]);
+    const notified = view.body.events.filter((e: { type: string }) => e.type === 'notified');
+    expect(notified.map((e: { stage: number; detail: { kind: string } }) => `${e.stage} ${e.detail.kind}`).sort()).toEqual(['1 stageInvitation', '2 caseMoved', '2 stageInvitation']);
+    // The move to stage 2 was told to the raiser; the social worker who recorded "not resolved" saw it on the page (issue 11).
+    expect(notified.find((e: { detail: { kind: string } }) => e.detail.kind === 'caseMoved').detail.told).toEqual([expect.objectContaining({ id: 'raiser.worker.0' })]);
     expect(view.body.events.map((e: { seq: number }) => e.seq)).toEqual(types.map((_, i) => i));
     const decisionEvent = view.body.events.find((e: { type: string; stage: number }) => e.type === 'outcomeRecorded' && e.stage === 2);
     expect(decisionEvent).toMatchObject({

@@ -160,6 +160,7 @@ describe('an API whose Temporal cannot be reached', () => {
       childReference: 'UPN-A123456789012',
       category: 'levels-of-need',
       description: 'School believes the threshold is met.',
+      _confirm: 'yes', // past the check-your-answers page
     };
     const res = await raiser.request('/raise/bromley', { form: fields, follow: false });
     expect(res.status).toBe(503);

@@ -87,6 +87,7 @@ describe('plain pointers to a case', () => {
         category: 'levels-of-need',
         description: 'School believes the threshold is met.',
         caseStatus: 'open',
+        _confirm: 'yes', // past the check-your-answers page
       },
     });
     expect(sent.status).toBe(303);

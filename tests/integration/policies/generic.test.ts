@@ -1,6 +1,6 @@
 /** The generic guidance: four stages with expected outcomes, ending in a referral to the Heads of Safeguarding. */
 import { settled, useTimeSkippingSystem } from '../../support/timeSkipping';
-import { withdrawCase } from '../../../shared/contract';
+import { caseState, withdrawCase } from '../../../shared/contract';
 import { proformaIdFor } from '../../../records/proformaStore';
 import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
@@ -57,7 +57,7 @@ describe('the generic guidance', () => {
     await keepHistory(suite, reference, 'v3-generic-deadlines-closed-unresolved');
   });
 
-  it('is withdrawn by the raiser at stage two: everyone involved is told, and the record says why', async () => {
+  it('is withdrawn by the raiser at stage two: everyone involved or told is told, and the record says why', async () => {
     const { suite, system } = ctx;
     const reference = await openCase(system, body);
     await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
@@ -67,11 +67,67 @@ describe('the generic guidance', () => {
     await handle.executeUpdate(withdrawCase, { args: [{ reference, by: 'raiser', actor: 'raiser.worker.0', reason: 'The family moved out of the area.' }] });
     await expect(handle.result()).resolves.toMatchObject({ status: 'withdrawn', endedAtStage: 2 });
     expect(recipientsOf(suite, reference, /case ended/)).toEqual(
-      ['cal.sw@example.org', 'csc.team.manager@example.org', 'school.phase.leader@example.org', 'tia.teacher@example.org'].sort(),
+      // The designated safeguarding leads told of stage 2 hear it ended too (issue 11).
+      ['cal.sw@example.org', 'csc.safeguarding@example.org', 'csc.team.manager@example.org', 'school.deputy@example.org', 'school.phase.leader@example.org', 'tia.teacher@example.org'].sort(),
     );
     const withdrawn = (await events(system, reference)).find((e) => e.type === 'withdrawn')!;
     expect(withdrawn).toMatchObject({ stage: 2, detail: { by: 'raiser', reason: 'The family moved out of the area.' } });
     expect((await system.getJson(`/api/disagreements/${reference}`)).body).toMatchObject({ status: 'withdrawn', closedAt: expect.any(String) });
     await keepHistory(suite, reference, 'v3-generic-withdrawn');
+  });
+
+  it('keeps everyone informed: each person told exactly once of each escalation and once of the resolution', async () => {
+    const { suite, system } = ctx;
+    const reference = await openCase(system, body);
+    // Stage 1: the social worker records "not resolved" (the page confirms it to them).
+    await decide(await emailTo(suite, 'cal.sw@example.org', reference, 'stage 1'), { outcome: 'notResolved', reasons: 'Still disagree.' });
+    await emailTo(suite, 'school.phase.leader@example.org', reference, /^stage 2: .* - action needed/);
+    const toTia = await emailTo(suite, 'tia.teacher@example.org', reference, /^stage 2: .* - escalated, for your information/);
+    expect(toTia.text).toContain('Why: the practitioner at stage 1 recorded that it was not resolved.');
+    expect(toTia.text).toMatch(/Who has it now: the line manager \((Meadow Primary School|Local Authority Children's Social Care)\) and the line manager \((Meadow Primary School|Local Authority Children's Social Care)\)\./);
+    expect(toTia.text).toMatch(/By when: they are asked to record an outcome by \S+ on \w+day \d+ \w+/);
+    expect(toTia.html).toContain('<p>Why: the practitioner at stage 1');
+    for (const part of [toTia.subject, toTia.text, toTia.html]) {
+      expect(part).not.toContain(body.childReference);
+      expect(part).not.toContain('Referral not considered');
+      expect(part).not.toContain('Still disagree');
+    }
+
+    // Stage 2's line managers let the deadline pass: it escalates to the senior managers.
+    const handle = suite.temporal.workflow.getHandle(reference);
+    const deadline = new Date((await handle.query(caseState)).stage!.deadline).getTime();
+    await suite.skip(deadline - (await suite.now()).getTime() + 60_000);
+    const head = await emailTo(suite, 'school.head@example.org', reference, /^stage 3: .* - action needed/);
+    const moved = await emailTo(suite, 'csc.safeguarding@example.org', reference, /^stage 3: .* - escalated, for your information/);
+    expect(moved.text).toMatch(/Why: stage 2 ran out of time \(.+\) with no outcome recorded/);
+    await decide(head, { outcome: 'resolved', agreedOutcome: 'Assessment to be opened.' });
+    await expect(handle.result()).resolves.toMatchObject({ status: 'resolved' });
+
+    const count = (subject: RegExp) => {
+      const counts: Record<string, number> = {};
+      for (const m of mailFor(suite, reference).filter((x) => subject.test(x.subject))) counts[m.to] = (counts[m.to] ?? 0) + 1;
+      return counts;
+    };
+    const once = (addresses: string[]) => Object.fromEntries(addresses.map((a) => [a, 1]));
+    expect(count(/^stage 2: .* - escalated/)).toEqual(once(['tia.teacher@example.org']));
+    expect(count(/^stage 3: .* - escalated/)).toEqual(
+      once(['tia.teacher@example.org', 'cal.sw@example.org', 'school.phase.leader@example.org', 'csc.team.manager@example.org', 'school.deputy@example.org', 'csc.safeguarding@example.org']),
+    );
+    // Everyone involved or told hears of the resolution once (the partnership gets its proforma, which names no case).
+    expect(count(/^resolved at stage 3/)).toEqual(
+      once([
+        'tia.teacher@example.org',
+        'cal.sw@example.org',
+        'school.phase.leader@example.org',
+        'csc.team.manager@example.org',
+        'school.deputy@example.org',
+        'csc.safeguarding@example.org',
+        'school.head@example.org',
+        'csc.service.manager@example.org',
+      ]),
+    );
+    // The outcomes the pack tells the practitioners of are in those emails, not in notices of their own.
+    expect(count(/outcome recorded/)).toEqual({});
+    await keepHistory(suite, reference, 'v3-generic-everyone-informed');
   });
 });

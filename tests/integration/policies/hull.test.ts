@@ -30,8 +30,8 @@ describe('the Hull policy', () => {
     const page = await openLink(linkIn(doctor));
     const refused = await page.submit({ outcome: 'resolved', agreedOutcome: 'Agreed to assess.' });
     expect(refused.status).toBe(400);
-    expect(refused.html).toContain('The agreed plan is required by this policy');
-    expect(refused.html).toContain('The review date is required by this policy');
+    expect(refused.html).toContain('Enter the agreed plan');
+    expect(refused.html).toContain('Enter the review date');
 
     const accepted = await page.submit({ outcome: 'resolved', agreedOutcome: 'Agreed to assess.', agreedPlan: 'Single assessment within 10 days.', reviewDate: '2027-03-01' });
     expect(accepted.status).toBe(200);

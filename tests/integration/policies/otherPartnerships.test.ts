@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadPolicyPack } from '../../../shared/policy/load';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
+import { decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const northshire = loadPolicyPack(join(__dirname, '..', '..', 'fixtures', 'packs', 'northshire.yaml'));
 const body = (category: string) => ({
@@ -66,8 +66,13 @@ describe('a partnership whose policy is not one of the seeds', () => {
     // The case waits for the duty's deadline, reminds its owner, then closes.
     await suite.temporal.workflow.getHandle(reference).result();
     await emailTo(suite, 'school.deputy@northshire.example.org', reference, /action due/);
-    const types = (await events(system, reference)).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['dutyAssigned', 'dutyDue', 'resolved', 'outcomeNotified']));
+    const history = await events(system, reference);
+    expect(history.map((e) => e.type)).toEqual(expect.arrayContaining(['dutyAssigned', 'dutyDue', 'resolved', 'confirmationSent']));
+    // Told of stage 3 already, the partnership is among those confirmed in writing: one email, no second notice (issue 11).
+    const confirmed = history.find((e) => e.type === 'confirmationSent')!;
+    expect(confirmed.detail.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'partnershipMailbox' })]));
+    expect(recipientsOf(suite, reference, /resolved at stage 3/)).toContain('nscp@northshire.example.org');
+    expect(mailFor(suite, reference).filter((m) => m.to === 'nscp@northshire.example.org' && /resolved at stage 3/.test(m.subject))).toHaveLength(1);
     await keepHistory(suite, reference, 'v3-northshire-route-duty-notices');
   });
 });
