@@ -42,6 +42,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   dutyDue: 'action due',
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
+  clockChanged: 'deadline changed',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
@@ -57,6 +58,8 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       linkExpiry: n.linkExpiresAt ? bare(n.linkExpiresAt) : undefined,
       escalatesAt: n.overdue?.escalatesAt ? words(n.overdue.escalatesAt) : undefined,
       dutyDue: n.duty ? words(n.duty.due) : undefined,
+      clockFrom: n.clock ? bare(n.clock.from) : undefined,
+      clockTo: n.clock ? bare(n.clock.to) : undefined,
       reason,
       reviewDate,
       link: ctx.link,
@@ -79,9 +82,18 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
   const subject =
     n.kind === 'resolutionConfirmation'
       ? `${n.reference}: resolved at ${stageLabel}`
+      : n.kind === 'clockChanged' && n.clock
+        ? `${n.reference}: ${stageLabel} - ${CLOCK_SUBJECT[n.clock.change]}`
       : `${n.reference}: ${stageLabel} - ${SUBJECT_ACTION[n.kind]}${withDeadline ? ` ${deadline}` : ''}`;
   return { subject, text: text + '\n', html: toHtml(text, n.reference) };
 }
+
+const CLOCK_SUBJECT: Record<NonNullable<Notification['clock']>['change'], string> = {
+  paused: 'clock paused',
+  resumed: 'clock resumed, new deadline',
+  extended: 'deadline extended',
+  shortened: 'deadline brought forward',
+};
 
 function toHtml(text: string, title: string): string {
   const paragraphs = text.split(/\n{2,}/).map((p) => `<p>${linkify(escape(p)).replace(/\n/g, '<br>')}</p>`);
