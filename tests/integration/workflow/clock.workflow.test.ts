@@ -5,6 +5,8 @@
  * deadline (still overdue, and found by LscpStageDueAt). Each change is on the record and told to
  * the stage's people and the practitioners.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Refusal, caseState, changeDeadline, pauseClock, resumeClock, type ChangeDeadlineRequest, type ClockRequest } from '../../../shared/contract';
@@ -163,9 +165,15 @@ describe('the stage clock, with in-memory activities on the time-skipping server
     await ctx.h.withWorker(world, async (taskQueue) => {
       const handle = await start(taskQueue);
       await atStage(handle, world, 1);
-      await ctx.h.env.sleep('61 minutes');
+      // A pause and a resume at stage 1, a shortened deadline at stage 2 (the replay fixture has them all).
+      await pause(handle, byPete(1));
+      await ctx.h.env.sleep('10 minutes');
+      await resume(handle, byPete(1));
+      await ctx.h.env.sleep('71 minutes');
       await atStage(handle, world, 2);
-      await ctx.h.env.sleep('61 minutes');
+      const soon = new Date((await ctx.h.env.currentTimeMs()) + 30 * MINUTE).toISOString();
+      await change(handle, { ...byPete(2, { actor: 'raiser.lineManager.0' }), reason: 'Needed sooner.', deadline: soon });
+      await ctx.h.env.sleep('31 minutes');
       await atStage(handle, world, 3);
       const due = (await stageNow(handle)).deadline;
       await ctx.h.env.sleep('61 minutes');
@@ -188,7 +196,12 @@ describe('the stage clock, with in-memory activities on the time-skipping server
 
       await expect(handle.result()).resolves.toMatchObject({ status: 'unresolved' });
       expect(await dueAt(handle)).toBeUndefined();
+      expect(typesOf(world, handle.workflowId)).toEqual(expect.arrayContaining(['clockPaused', 'clockResumed', 'deadlineChanged', 'closedUnresolved']));
       expectOrderedRecord(world, handle.workflowId);
+      // With RECORD_HISTORIES=1, kept as the replay fixture of the stage-clock path.
+      if (process.env.RECORD_HISTORIES === '1') {
+        writeFileSync(join(__dirname, '..', '..', 'fixtures', 'histories', 'v3-quick-stage-clock-final-overdue.json'), JSON.stringify(await handle.fetchHistory()));
+      }
     });
   });
 });
