@@ -39,3 +39,14 @@ describe('overdue: one definition', () => {
     expect(overdueSql('', 'now()')).toBe("(status = 'open' AND clock_paused_at IS NULL AND stage_deadline < now()::timestamptz)");
   });
 });
+
+describe('overdue in the case lists (api/routes/home.ts showRow)', () => {
+  it('tags an overdue row with how late, and a paused one as paused, not overdue', async () => {
+    const { showRow } = await import('../../api/routes/home');
+    const { loadPolicyRegistry } = await import('../../shared/policy/load');
+    const policies = loadPolicyRegistry();
+    const row = { reference: 'BSCP-2026-00001', partnershipId: 'bromley', status: 'open', stage: 1, stageName: 'Discuss', deadline: new Date('2026-03-17T11:00:00Z'), openedAt: new Date('2026-03-01T09:00:00Z'), raiserAgency: null, otherAgency: null };
+    expect(showRow(row, policies, NOW)).toMatchObject({ overdue: '3 days late', paused: false });
+    expect(showRow({ ...row, pausedAt: new Date('2026-03-16T09:00:00Z') }, policies, NOW)).toMatchObject({ overdue: null, paused: true });
+  });
+});
