@@ -11,8 +11,9 @@
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { changeDeadline, pauseClock, resumeClock, type ChangeDeadlineRequest, type ClockRequest, type StageView } from '../shared/contract';
-import type { ClockChange } from '../shared/events';
-import { ignoreCancellation, onceEach, type CaseContext, type StageRun } from './case';
+import type { ClockChange, Recipient } from '../shared/events';
+import { computeDeadline } from './activityProxies';
+import { except, ignoreCancellation, type CaseContext, type StageRun } from './case';
 import { deliver } from './notices';
 import { clockRefusal, type ClockAction } from './rules';
 
@@ -176,10 +177,22 @@ function roleOf(run: StageRun, request: ClockRequest): string {
 
 /**
  * The stage's people and the two practitioners hear of the change (not whoever made it), once each,
- * alongside the case: the Update answers once the change is on the record.
+ * alongside the case: the Update answers once the change is on the record. With a new deadline, the
+ * stage's people get a fresh link to record the outcome, valid a grace period after it (their first
+ * link expired with the old deadline's grace).
  */
 function tell(c: CaseContext, run: StageRun, view: StageView, clock: ClockChange, request: ClockRequest, round: number): void {
-  const people = onceEach([...c.practitioners(), ...run.participants]).filter((p) => !(request.by === 'participant' && p.id === request.actor));
-  const sent = deliver(c, 'clockChanged', people, c.summary(run, view.deadline), { clock }, `clock-${round}`);
+  const notActor = (p: Recipient) => !(request.by === 'participant' && p.id === request.actor);
+  const participants = run.participants.filter(notActor);
+  const others = except(c.practitioners(), run.participants).filter(notActor);
+  const summary = c.summary(run, view.deadline);
+  const sent = (async () => {
+    const linkExpiresAt =
+      clock.change === 'paused' ? undefined : await computeDeadline({ from: view.deadline, timescale: c.policy.linkGrace, calendar: c.policy.calendar });
+    await Promise.all([
+      deliver(c, 'clockChanged', participants, summary, { clock, ...(linkExpiresAt ? { linkExpiresAt } : {}) }, `clock-${round}`),
+      deliver(c, 'clockChanged', others, summary, { clock }, `clock-${round}`),
+    ]);
+  })();
   c.inFlight.push(sent.catch(ignoreCancellation));
 }

@@ -39,6 +39,11 @@ describe('clock change emails', () => {
     expect(shortened.subject).toBe('BSCP-2026-ABC123: stage 2: Escalate to line manager - deadline brought forward');
     expect(shortened.text).toContain('brought forward by a partnership admin: it was 5pm on Friday 4 December, and the outcome is now due 5pm on Tuesday 1 December');
     expect(shortened.text).toContain('because you take part in this stage');
+    // The stage's people get a fresh link with the new deadline; the practitioners told for information do not.
+    const withLink = renderNotification({ ...base, clock: { ...base.clock!, change: 'extended' }, linkExpiresAt: '2026-12-08T17:00:00.000Z' }, { ...ctx, link: 'https://x.example/respond/t2' });
+    expect(withLink.text).toContain('this link replaces the one you had, and expires at 5pm on Tuesday 8 December');
+    expect(withLink.text).toContain('https://x.example/respond/t2');
+    expect(shortened.text).not.toContain('/respond/');
   });
 });
 

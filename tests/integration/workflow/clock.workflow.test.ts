@@ -110,8 +110,14 @@ describe('the stage clock, with in-memory activities on the time-skipping server
 
       // The stage's people and the practitioners heard of both changes (not whoever made the change).
       const told = (change: string) => world.mail.filter((n) => n.reference === handle.workflowId && n.kind === 'clockChanged' && n.clock?.change === change).map((n) => n.recipient.email).sort();
+      // The emails go out alongside the case: wait for them, not for a time.
+      await until(() => told('paused').length === 1 && told('resumed').length === 2, 'the clock emails');
       expect(told('paused')).toEqual(['sue@quick.example.org']);
       expect(told('resumed')).toEqual(['pete@quick.example.org', 'sue@quick.example.org']);
+      // With the new deadline, the stage's people get a fresh link valid past it; a pause carries none.
+      const mailOf = (change: string) => world.mail.find((n) => n.reference === handle.workflowId && n.kind === 'clockChanged' && n.clock?.change === change && n.recipient.email === 'sue@quick.example.org')!;
+      expect(mailOf('paused').linkExpiresAt).toBeUndefined();
+      expect(Date.parse(mailOf('resumed').linkExpiresAt!)).toBeGreaterThan(Date.parse(resumed.deadline));
 
       // The rest of the hour passes: it escalates.
       await ctx.h.env.sleep('61 minutes');
