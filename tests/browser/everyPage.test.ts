@@ -74,6 +74,26 @@ describe('every page, checked by axe at desktop and phone widths', () => {
         await visit('/no-such-page', 'not-found-404', 'Page not found');
         await visit('/respond/not-a-real-link', 'link-problem', 'This link is not valid');
         await visit(`/cases/${reference}/readers`, 'readers-refused', 'Sign in');
+        // An organisation sign-in that comes back without its state.
+        await visit('/auth/callback?code=x&state=y', 'sign-in-problem', /.+/);
+        // A form sent as something other than a form: the plain refusal page.
+        await page.goto(`${system.baseUrl}/sign-in`);
+        await Promise.all([
+          page.waitForURL('**/sign-in/email'),
+          page.evaluate(`(() => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = '/sign-in/email';
+            form.enctype = 'text/plain';
+            const field = document.createElement('input');
+            field.name = 'email';
+            field.value = 'someone@example.org';
+            form.append(field);
+            document.body.append(form);
+            form.submit();
+          })()`),
+        ]);
+        await check('bad-request-415', /not a form/);
         // A decision link opened by nobody yet: "Confirm it is you".
         const invite = await suite.mail.waitFor(toWithSubject(`anyone.${width}@example.org`, new RegExp(`${reference}: stage 1`)));
         await page.goto(linkIn(invite));
