@@ -25,7 +25,8 @@ describe('clock change emails', () => {
     expect(email.text).toContain('has been paused by the line manager');
     expect(email.text).toContain('it was due 5pm on Friday 4 December');
     expect(email.text).toContain('You are getting this as one of the two practitioners');
-    expect(email.text).toContain('The reason is kept on the case record: https://x.example/cases/BSCP-2026-ABC123');
+    expect(email.text).toContain('The reason is kept on the case record.');
+    expect(email.text).toContain('Open the case: https://x.example/cases/BSCP-2026-ABC123');
   });
 
   it('gives the new deadline when the clock resumes or the deadline changes, and names an admin as the partnership', () => {
@@ -38,7 +39,7 @@ describe('clock change emails', () => {
     );
     expect(shortened.subject).toBe('BSCP-2026-ABC123: stage 2: Escalate to line manager - deadline brought forward');
     expect(shortened.text).toContain('brought forward by a partnership admin: it was 5pm on Friday 4 December, and the outcome is now due 5pm on Tuesday 1 December');
-    expect(shortened.text).toContain('because you take part in this stage');
+    expect(shortened.text).toContain('because you were asked to take part in stage 2');
     // The stage's people get a fresh link with the new deadline; the practitioners told for information do not.
     const withLink = renderNotification({ ...base, clock: { ...base.clock!, change: 'extended' }, linkExpiresAt: '2026-12-08T17:00:00.000Z' }, { ...ctx, link: 'https://x.example/respond/t2' });
     expect(withLink.text).toContain('this link replaces the one you had, and expires at 5pm on Tuesday 8 December');
