@@ -42,6 +42,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   dutyDue: 'action due',
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
+  noteAdded: 'a note was added',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
@@ -64,6 +65,7 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       proformaUrl: ctx.proformaUrl,
       proformaTextsUrl: ctx.proformaUrl?.replace(/\/proformas\/[^/]+$/, '/proforma-texts'),
       team: n.team?.length ? teamWords(n.team) : undefined,
+      handedOverBy: n.handedOverBy,
       practitioner: PRACTITIONER_IDS.has(n.recipient.id),
       roleLabel,
       outcomeLabel,

@@ -11,6 +11,7 @@ import type { EscalationReason } from '../shared/events';
 import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STATUS } from '../shared/searchAttributes';
 import { CaseContext, type StageRun } from './case';
 import { assignDuties, remindWhenDue } from './duties';
+import { answerHandOversAndNotes } from './handover';
 import { endAtFinalDeadline, endEarly, finish } from './ending';
 import { disagreementV2 } from './legacy/disagreementV2';
 import { alertImmediateHarm, tellOutcome } from './notices';
@@ -26,6 +27,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
   if (!input.resume && !patched(CORE_V3)) return disagreementV2(input);
   const c = new CaseContext(input);
   c.answerMessages();
+  answerHandOversAndNotes(c);
   if (input.resume) input.resume.duties.forEach((duty) => remindWhenDue(c, duty));
 
   let review: ReviewReminderInput | undefined;
