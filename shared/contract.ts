@@ -268,3 +268,9 @@ export interface NoteAdded {
 }
 
 export const addNote = defineUpdate<NoteAdded, [AddNoteRequest]>('addNote');
+
+/**
+ * Who the person with this recipient id may hand the current stage to (shared/handover.ts), from
+ * the case's own directory; null when they are not asked to decide it. For the hand-over form.
+ */
+export const handOverChoices = defineQuery<import('./handover').HandOverOptions | null, [string]>('handOverChoices');

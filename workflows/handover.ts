@@ -14,7 +14,7 @@
  * they ran.
  */
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
-import { addNote, handOver, type HandedOver, type HandOverRequest, type NoteAdded } from '../shared/contract';
+import { addNote, handOver, handOverChoices, type HandedOver, type HandOverRequest, type NoteAdded } from '../shared/contract';
 import type { Party, Recipient, StageSummary } from '../shared/events';
 import { handOverOptions, type HandOverOptions } from '../shared/handover';
 import { computeDeadline } from './activityProxies';
@@ -48,6 +48,8 @@ function takingPart(c: CaseContext): Recipient[] {
 }
 
 export function answerHandOversAndNotes(c: CaseContext): void {
+  // A query: no commands, so older histories replay unchanged.
+  setHandler(handOverChoices, (recipientId) => (c.status === 'open' && !c.ending && !c.current?.decision ? (handOverOptionsFor(c, String(recipientId)) ?? null) : null));
   setHandler(handOver, (request) => handTheStageOver(c, request), {
     validator: (request) =>
       refuse(
