@@ -6,6 +6,9 @@
  * on the timeline with its author. Refused: another partnership's admin, someone taking no part, a
  * colleague not in the directory, a form without its CSRF token.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { addNote, handOver } from '../../shared/contract';
+import { MESSAGE_FOR_ANOTHER_CASE } from '../../workflows/interceptors';
 import { keepHistory } from '../support/policyJourney';
 import { linkIn, newCase, openLink, toWithSubject, useSystem, waitForEvent } from '../support/system';
 import { csrfIn, textOf } from '../support/visitor';
@@ -138,5 +141,36 @@ describe('handing a stage over and adding notes, through the pages', () => {
     expect(events.filter((e) => e.type === 'noteAdded')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'handedOver')).toHaveLength(1);
     await keepHistory(suite, reference, 'v3-bromley-hand-over-and-notes');
+  });
+
+  it("refuses a sealed hand-over or note naming another partnership's case, and a note about a case by someone with a session but no part in it", async () => {
+    const { suite, system } = ctx;
+    const bromley = (await system.postJson('/api/disagreements', newCase())).body.reference as string;
+    const generic = (
+      await system.postJson(
+        '/api/disagreements',
+        newCase({
+          partnership: 'generic',
+          category: 'level-of-risk-or-need',
+          raiser: { name: 'Tia Teacher', email: 'tia.teacher@example.org', agency: 'primary-school' },
+          other: { name: 'Cal Social-Worker', email: 'cal.sw@example.org', agency: 'childrens-social-care' },
+        }),
+      )
+    ).body.reference as string;
+    await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${bromley}: stage 1`)));
+    await suite.mail.waitFor(toWithSubject('tia.teacher@example.org', new RegExp(`${generic}: stage 1`)));
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)));
+    // Sealed with the service's key (as the API would), but naming the Bromley case while sent to the generic one.
+    const genericHandle = suite.temporal.workflow.getHandle(generic);
+    expect(await refusal(genericHandle.executeUpdate(handOver, { args: [{ reference: bromley, stage: 1, recipientId: 'raiser.worker.0', to: { kind: 'fallback' }, reason: 'x' }] }))).toBe(MESSAGE_FOR_ANOTHER_CASE);
+    expect(
+      await refusal(genericHandle.executeUpdate(addNote, { args: [{ reference: bromley, noteId: '0b7e5f4c-3f2a-4d61-9a8b-2c1d0e9f8a7b', digest: 'a'.repeat(64), author: { kind: 'participant', email: 'ann.teacher@example.org' } }] })),
+    ).toBe(MESSAGE_FOR_ANOTHER_CASE);
+    // A Bromley practitioner, signed in, cannot open or write to the generic case's notes.
+    const ann = await system.as('ann.teacher@example.org');
+    expect((await ann.get(`/cases/${generic}/notes/new`)).status).toBe(403);
+    expect((await ann.request(`/cases/${generic}/notes`, { form: { note: 'Not mine.' } })).status).toBe(403);
+    const events = (await system.getJson(`/api/disagreements/${generic}`)).body.events as { type: string }[];
+    expect(events.filter((e) => e.type === 'noteAdded' || e.type === 'handedOver')).toEqual([]);
   });
 });
