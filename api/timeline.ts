@@ -1,4 +1,5 @@
 /** The case's events as sentences for the case page and the child's file, one per event type. */
+import { createHash } from 'node:crypto';
 import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
 import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../shared/events';
 
@@ -21,6 +22,7 @@ export interface NoteText {
   authorName: string;
   authorAs: string;
   body: string;
+  /** As case_notes keeps it; the timeline checks the text itself against the record's digest. */
   digest: string;
 }
 
@@ -120,7 +122,7 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     case 'noteAdded': {
       const note = notes?.get(e.detail.noteId);
       // The record holds the text's digest: a note whose text no longer matches is not shown as if it did.
-      const intact = note && note.digest === e.detail.digest;
+      const intact = note && createHash('sha256').update(note.body, 'utf8').digest('hex') === e.detail.digest;
       return entry(
         note ? `Note by ${note.authorName} (${NOTE_AUTHOR_AS[note.authorAs] ?? roleLabel(e.detail.by.role)})` : `Note by the ${roleLabel(e.detail.by.role)}`,
         intact ? note.body : note ? 'The text of this note does not match what was recorded, so it is not shown.' : undefined,
