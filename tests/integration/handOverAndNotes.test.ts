@@ -77,7 +77,8 @@ describe('handing a stage over and adding notes, through the pages', () => {
     expect(kimInvite.text).not.toContain(reason);
     await waitForEvent(system, reference, 'handedOver');
 
-    // Mo's link no longer decides.
+    // Mo's link no longer decides, and nothing waits for Mo's decision; it waits for Kim's.
+    expect(textOf((await mo.visitor.get('/my-cases')).html)).toContain('Nothing is waiting for your decision.');
     const stale = await mo.visitor.get(moLink);
     expect(stale.status).toBe(410);
     expect(textOf(stale.html)).toContain('This stage was passed to someone else');
