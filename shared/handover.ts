@@ -40,6 +40,8 @@ export interface HandOverSituation {
   person: HandOverPerson;
   /** Everyone asked to decide this stage now (the person included). */
   participants: { email: string }[];
+  /** Addresses never offered: the two practitioners who disagree do not decide their own escalation. */
+  never?: string[];
 }
 
 type Contact = PolicyPack['directory']['partnership']['roles'][string][number];
@@ -48,6 +50,7 @@ export function handOverOptions(s: HandOverSituation): HandOverOptions {
   const side = s.person.id.split('.')[0];
   const asked = new Set(s.participants.map((p) => p.email.toLowerCase()));
   asked.add(s.person.email.toLowerCase());
+  for (const email of s.never ?? []) asked.add(email.toLowerCase());
   const roles = rolesOf(s, side);
   if (!roles) return { colleagues: [] };
   const idSide = side === 'partnership' ? 'partnership' : side === 'panel' ? `panel.${s.person.agencyId ?? ''}` : side;

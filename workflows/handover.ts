@@ -39,6 +39,7 @@ export function handOverOptionsFor(c: CaseContext, recipientId: string): HandOve
     practitionerRoles: { raiser: c.input.raiser.role, other: c.input.other.role },
     person,
     participants: current.run.participants,
+    never: [c.input.raiser.email, c.input.other.email],
   });
 }
 

@@ -59,6 +59,10 @@ describe('handOverOptions: who the stage may be handed to', () => {
     expect(police.colleagues).toEqual([]);
     expect(police.fallback).toBeUndefined();
   });
+  it('never offers the two practitioners who disagree, even where the directory lists them', () => {
+    const options = handOverOptions(situation({ never: ['LOU@example.org', 'someone@police.example.org'] }));
+    expect(options.colleagues.map((p) => p.email)).toEqual(['head@example.org']);
+  });
   it('offers the partnership\u2019s own people to a partnership role holder', () => {
     const chair = { id: 'partnership.partnershipChair.0', name: 'Quinn Chair', email: 'chair@example.org', role: 'partnershipChair' };
     const options = handOverOptions(situation({ person: chair, participants: [chair], stageRefs: [{ role: 'partnershipChair', of: 'partnership', fallback: ['viceChair'] }] }));
