@@ -123,6 +123,11 @@ describe('handing a stage over and adding notes, through the pages', () => {
     expect(timeline).toContain('Note by Ann Teacher (the practitioner who raised it)');
     expect(timeline).toContain(noteText);
 
+    // The record for the child's file has them too.
+    const record = textOf((await ann.get(`/cases/${reference}/record`)).html);
+    expect(record).toContain(noteText);
+    expect(record).toContain(`Reason: ${reason}`);
+
     // Refused: another partnership's admin, and someone taking no part.
     const otherAdmin = await system.asAdmin('generic');
     const intruded = await otherAdmin.request(`/cases/${reference}/notes`, { form: { _csrf: csrfIn(noteForm.html) ?? '', note: 'Intrusion.' } });
