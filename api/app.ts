@@ -15,6 +15,8 @@ import { clockPanelFor, clockRouter } from './routes/clock';
 import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
+import { handOverRouter } from './routes/handOver';
+import { notesRouter } from './routes/notes';
 import { operationsRouter } from './routes/operations';
 import { casePage, statusLabel } from './casePage';
 import { apiClientAuth } from './apiClients';
@@ -130,6 +132,8 @@ export function createApp(deps: AppDeps) {
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));
   app.use(clockRouter(deps));
+  app.use(handOverRouter(deps));
+  app.use(notesRouter(deps));
   app.use(respondRouter(deps));
 
   app.use(raiseRouter(deps));

@@ -46,6 +46,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
   clockChanged: 'deadline changed',
+  noteAdded: 'a note was added',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
@@ -77,6 +78,7 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       proformaUrl: ctx.proformaUrl,
       proformaTextsUrl,
       team: n.team?.length ? teamWords(n.team) : undefined,
+      handedOverBy: n.handedOverBy,
       practitioner: PRACTITIONER_IDS.has(n.recipient.id),
       roleLabel,
       outcomeLabel,
