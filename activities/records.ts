@@ -20,7 +20,9 @@ export async function recordEvent(db: Database, event: CaseEvent): Promise<void>
          current_stage = COALESCE($3, current_stage),
          stage_name = COALESCE($4, stage_name),
          stage_deadline = CASE WHEN $5::boolean THEN $6::timestamptz ELSE stage_deadline END,
-         closed_at = CASE WHEN $2 IS NOT NULL AND $2 <> 'open' THEN $7::timestamptz ELSE closed_at END
+         closed_at = CASE WHEN $2 IS NOT NULL AND $2 <> 'open' THEN $7::timestamptz ELSE closed_at END,
+         stage_last_chance = CASE WHEN $8::boolean THEN $9::timestamptz ELSE stage_last_chance END,
+         clock_paused_at = CASE WHEN $10::boolean THEN $11::timestamptz ELSE clock_paused_at END
        WHERE reference = $1`,
       [
         event.reference,
@@ -30,6 +32,10 @@ export async function recordEvent(db: Database, event: CaseEvent): Promise<void>
         update.stageDeadline !== undefined,
         update.stageDeadline ?? null,
         event.at,
+        update.stageLastChance !== undefined,
+        update.stageLastChance ?? null,
+        update.clockPausedAt !== undefined,
+        update.clockPausedAt ?? null,
       ],
     );
   });

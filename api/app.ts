@@ -11,6 +11,7 @@ import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
 import { raiseRouter } from './routes/raise';
 import { dashboardRouter } from './routes/dashboard';
+import { clockPanelFor, clockRouter } from './routes/clock';
 import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps) {
   app.use(readersRouter(deps));
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));
+  app.use(clockRouter(deps));
   app.use(handOverRouter(deps));
   app.use(notesRouter(deps));
   app.use(respondRouter(deps));
@@ -145,7 +147,7 @@ export function createApp(deps: AppDeps) {
     const page = await casePage(deps, req.params.reference, viewerOf(res));
     if (!page) return res.status(404).render('not-found.njk');
     await recordReadOf(deps, req, res, { reference: page.c.reference, partnershipId: page.c.policy.partnership, what: 'case', via: 'page' });
-    res.render('case.njk', { ...page, canSeeReaders: isPartnershipAdmin(principalOf(res), page.c.policy.partnership) });
+    res.render('case.njk', { ...page, canSeeReaders: isPartnershipAdmin(principalOf(res), page.c.policy.partnership), clock: await clockPanelFor(deps, res, page.c.reference) });
   });
 
   // Development only: present with the embedded mail catcher, for admins on this machine.

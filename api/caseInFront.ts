@@ -12,6 +12,7 @@
  */
 import type { CaseState, StageView } from '../shared/contract';
 import type { PolicyPack, Stage } from '../shared/policy/schema';
+import { overdueWords } from '../shared/overdue';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { roleLabel } from '../mail/render';
 import type { Queryable } from '../db/database';
@@ -126,7 +127,10 @@ export function caseInFront(src: CaseInFrontSources): CaseInFront {
   const when = (iso: string) => formatDateTime(iso, tz);
   const { raiser, other } = record.parties;
   const policyStage = stageOfPolicy(policy, view);
-  const deadlineInWords = describeDeadline(new Date(view.deadline), tz, now);
+  // The final stage past its deadline is decided by its last chance; the due deadline says how late (shared/overdue.ts).
+  const deadlineInWords = describeDeadline(new Date(view.lastChance ?? view.deadline), tz, now);
+  const late = overdueWords({ status: state.status, deadline: view.deadline, pausedAt: view.pausedAt }, now);
+  const dueInWords = late ? `${deadlineInWords.replace(/^by /, '')} (overdue: it was due ${describeDeadline(new Date(view.deadline), tz, now).replace(/^by /, '')}, ${late})` : deadlineInWords.replace(/^by /, '');
 
   const sideOf = (id: string) => id.split('.')[0];
   const organisationOf = (id: string): string | undefined => {
@@ -181,7 +185,7 @@ export function caseInFront(src: CaseInFrontSources): CaseInFront {
       ...optional('expectedOutcome', policyStage.expectedOutcome),
       deadline: view.deadline,
       deadlineInWords,
-      due: deadlineInWords.replace(/^by /, ''),
+      due: dueInWords,
       isFinal: view.isFinal,
       panelAllowed: view.panelAllowed,
     },

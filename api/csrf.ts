@@ -2,11 +2,12 @@
 import type { Request } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 
-export function formProtection(options: { secret: string; secure: boolean; cookiePath: string; boundTo: (req: Request) => string }) {
+export function formProtection(options: { secret: string; secure: boolean; cookiePath: string; boundTo: (req: Request) => string; cookieName?: string }) {
   return doubleCsrf({
     getSecret: () => options.secret,
     getSessionIdentifier: options.boundTo,
-    cookieName: `lscp.csrf${options.cookiePath.replace(/\W+/g, '.')}`,
+    // Forms that share a path give their own name, so one form's token never overwrites another's.
+    cookieName: options.cookieName ?? `lscp.csrf${options.cookiePath.replace(/\W+/g, '.')}`,
     cookieOptions: { sameSite: 'strict', secure: options.secure, path: options.cookiePath, httpOnly: true },
     getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
   });

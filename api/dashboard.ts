@@ -4,6 +4,7 @@
  * beyond its category, so the numbers can go to the partnership board and into its annual report.
  */
 import { z } from 'zod';
+import { overdueSql } from '../shared/overdue';
 import type { Database, Queryable } from '../db/database';
 
 /** A query string sends an empty field for a blank form input: that means "no filter". */
@@ -74,7 +75,7 @@ export interface StatsOptions {
  */
 const SCOPED = `
   scoped AS (
-    SELECT c.reference, c.category, c.status, c.current_stage, c.stage_name, c.stage_deadline,
+    SELECT c.reference, c.category, c.status, c.current_stage, c.stage_name, c.stage_deadline, c.clock_paused_at,
            c.opened_at, c.closed_at,
            c.raiser->>'agencyId' AS raiser_agency, c.other_party->>'agencyId' AS other_agency
     FROM cases c
@@ -101,7 +102,7 @@ const OPEN_BY_AGENCY = `WITH ${SCOPED}
 
 const OVERDUE = `WITH ${SCOPED}
   SELECT reference, current_stage AS stage, stage_name AS name, stage_deadline AS deadline
-  FROM scoped WHERE status = 'open' AND stage_deadline < $6::timestamptz
+  FROM scoped WHERE ${overdueSql('', '$6')}
   ORDER BY stage_deadline, reference`;
 
 const BY_CATEGORY = `WITH ${SCOPED}

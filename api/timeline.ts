@@ -1,6 +1,7 @@
 /** The case's events as sentences for the case page and the child's file, one per event type. */
 import { createHash } from 'node:crypto';
 import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
+import { describeDeadline } from '../shared/calendar/workingTime';
 import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../shared/events';
 
 export type EventRecord = StoredCaseEvent;
@@ -131,10 +132,26 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     }
     case 'closed':
       return entry('Case closed', e.detail.status && e.detail.status !== 'resolved' ? `Status: ${statusLabel(e.detail.status)}.` : undefined);
+    case 'clockPaused':
+      return entry(`Clock paused at ${stage}`, clockBy(e.detail), `Reason: ${e.detail.reason}`, 'No reminders and no escalation while it is paused.');
+    case 'clockResumed':
+      return entry(`Clock resumed at ${stage}`, clockBy(e.detail), `The deadline moved on by the time it was paused, from ${shortTime(e.detail.from)} to ${shortTime(e.detail.to)}.`, e.detail.reason && `Reason: ${e.detail.reason}`);
+    case 'deadlineChanged':
+      return entry(
+        `Deadline ${e.detail.change === 'extended' ? 'extended' : 'brought forward'} at ${stage}`,
+        clockBy(e.detail),
+        `From ${shortTime(e.detail.from)} to ${shortTime(e.detail.to)}.`,
+        `Reason: ${e.detail.reason}`,
+      );
     default:
       return entry((e as { type: string }).type);
   }
 }
+
+/** Who changed a stage's clock: the participant by role, or a partnership admin. */
+const clockBy = (d: { by: string; role: string }) => (d.by === 'partnershipAdmin' ? 'By a partnership admin.' : `By the ${roleLabel(d.role ?? 'unknown')}.`);
+/** A deadline in words, in England's time (the packs' zone): "5pm on Monday 23 March 2026". */
+const shortTime = (iso: string) => describeDeadline(new Date(iso), 'Europe/London').replace(/^by /, '');
 
 function reasonLine(reason: Partial<EscalationReason> | undefined): string | undefined {
   if (!reason) return undefined;

@@ -85,6 +85,10 @@ export function whySentence(n: Pick<Notification, 'kind' | 'recipient' | 'stage'
       return practitioner
         ? 'You are getting this as one of the two practitioners in the disagreement.'
         : 'You are getting this because you took part in or were told of this case.';
+    case 'clockChanged':
+      return practitioner
+        ? 'You are getting this as one of the two practitioners in the disagreement.'
+        : `You are getting this because you were asked to take part in ${stage}.`;
     case 'caseMoved':
       return practitioner
         ? 'You are getting this as one of the two practitioners in the disagreement.'

@@ -45,6 +45,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   dutyDue: 'action due',
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
+  clockChanged: 'deadline changed',
   noteAdded: 'a note was added',
 };
 
@@ -68,6 +69,8 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       linkExpiry: n.linkExpiresAt ? bare(n.linkExpiresAt) : undefined,
       escalatesAt: n.overdue?.escalatesAt ? words(n.overdue.escalatesAt) : undefined,
       dutyDue: n.duty ? words(n.duty.due) : undefined,
+      clockFrom: n.clock ? bare(n.clock.from) : undefined,
+      clockTo: n.clock ? bare(n.clock.to) : undefined,
       reason,
       reviewDate,
       link: ctx.link,
@@ -93,9 +96,18 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
   const subject =
     n.kind === 'resolutionConfirmation'
       ? `${n.reference}: resolved at ${stageLabel}`
+      : n.kind === 'clockChanged' && n.clock
+        ? `${n.reference}: ${stageLabel} - ${CLOCK_SUBJECT[n.clock.change]}`
       : `${n.reference}: ${stageLabel} - ${SUBJECT_ACTION[n.kind]}${withDeadline ? ` ${deadline}` : ''}`;
   return { subject, text: text + '\n', html: toHtml(text, n.reference, n.partnershipName, links) };
 }
+
+const CLOCK_SUBJECT: Record<NonNullable<Notification['clock']>['change'], string> = {
+  paused: 'clock paused',
+  resumed: 'clock resumed, new deadline',
+  extended: 'deadline extended',
+  shortened: 'deadline brought forward',
+};
 
 /** A URL the email carries, with the words its HTML part shows instead (never a raw token as link text). */
 interface LabelledLink {

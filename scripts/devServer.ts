@@ -1,11 +1,11 @@
 /** Starts the Temporal dev server with the search attributes the workflow uses registered. */
 import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { AGENCIES, CATEGORY, DELIVERY_FAILED, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STATUS } from '../shared/searchAttributes';
+import { AGENCIES, CATEGORY, DELIVERY_FAILED, FINAL_STAGE, IMMEDIATE_HARM, PARTNERSHIP, STAGE, STAGE_DEADLINE, STAGE_DUE_AT, STATUS } from '../shared/searchAttributes';
 import { TemporalCliNotFound, locateTemporalCli, type LocatedCli } from './temporal-cli';
 import { startUiGate, type UiGate } from './temporalUiGate';
 
-export const SEARCH_ATTRIBUTES = [PARTNERSHIP, STAGE, STATUS, CATEGORY, AGENCIES, STAGE_DEADLINE, IMMEDIATE_HARM, FINAL_STAGE, DELIVERY_FAILED];
+export const SEARCH_ATTRIBUTES = [PARTNERSHIP, STAGE, STATUS, CATEGORY, AGENCIES, STAGE_DEADLINE, IMMEDIATE_HARM, FINAL_STAGE, DELIVERY_FAILED, STAGE_DUE_AT];
 
 const UI_HOST = '127.0.0.1';
 

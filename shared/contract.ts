@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseStatusName, PolicyPack } from './policy/schema';
-import type { ActingClient, EscalationReason, Proforma, Recipient, StageSummary } from './events';
+import type { ActingClient, ClockActorKind, EscalationReason, Proforma, Recipient, StageSummary } from './events';
 
 export const TASK_QUEUE = 'lscp-disagreements';
 
@@ -112,8 +112,15 @@ export interface StageView {
   /** The final stage's chair may convene a panel here. */
   panelAllowed: boolean;
   enteredAt: string;
+  /** The due deadline people were given (moved only by a recorded change, never by the final stage's last chance). */
   deadline: string;
   participants: { id: string; name: string; role: string }[];
+  /** The final stage, once its deadline passed: when its last chance ends (newer cases). */
+  lastChance?: string;
+  /** While the stage's clock is paused: since when (newer cases). */
+  pausedAt?: string;
+  /** The stage's clock can be paused and its deadline changed (stages begun on newer code). */
+  clockAdjustable?: boolean;
 }
 
 export interface CaseState {
@@ -178,6 +185,37 @@ export const recordHead = defineQuery<RecordHead>('recordHead');
  */
 export const linkOpened = defineSignal<[{ stage: number; recipientId: string }]>('linkOpened');
 
+/**
+ * The stage's clock (issue 11): a participant of the current stage or a partnership admin pauses it
+ * with a reason, resumes it, or extends or shortens its deadline with a reason. The API checks who
+ * the person is; the workflow checks they may (workflows/rules.ts clockRefusal).
+ */
+export interface ClockRequest extends BoundToCase {
+  /** The stage the person was looking at; a stale stage is refused. */
+  stage: number;
+  by: ClockActorKind;
+  /** A participant's recipient id (`raiser.lineManager.0`), or `partnershipAdmin`. Never free text. */
+  actor: string;
+  /** Why, in the person's own words (kept in the record, never emailed). Optional only to resume. */
+  reason?: string;
+}
+
+export interface ChangeDeadlineRequest extends ClockRequest {
+  reason: string;
+  /** The new due deadline, an ISO instant. */
+  deadline: string;
+}
+
+/** Pauses the current stage's clock: no reminder and no deadline until it resumes. Answers the stage as it now stands. */
+export const pauseClock = defineUpdate<StageView, [ClockRequest]>('pauseClock');
+/** Resumes it: the due deadline moves on by the time it was paused. */
+export const resumeClock = defineUpdate<StageView, [ClockRequest]>('resumeClock');
+/** Extends or shortens the current stage's due deadline (never into the past, at most MAX_DEADLINE_AHEAD_DAYS ahead). */
+export const changeDeadline = defineUpdate<StageView, [ChangeDeadlineRequest]>('changeDeadline');
+
+/** How far ahead a deadline may be set: eight weeks from the moment it is changed. */
+export const MAX_DEADLINE_AHEAD_DAYS = 56;
+
 /** Names the refusals carry, so the API can tell a stale link from a bad request. */
 export const Refusal = {
   staleStage: 'StaleStage',
@@ -187,6 +225,8 @@ export const Refusal = {
   invalidDecision: 'InvalidDecision',
   /** Ending a case: a reason is missing, or this kind of person may not end it this way. */
   notAllowed: 'NotAllowed',
+  /** A change to the stage's clock that cannot be made now (already paused, a deadline in the past...). */
+  invalidClockChange: 'InvalidClockChange',
   /** Handing a stage over: nobody to hand it to (no colleague of that name, no fallback role held). */
   nobodyToHandTo: 'NobodyToHandTo',
 } as const;

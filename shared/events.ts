@@ -77,6 +77,8 @@ export type NotificationKind =
   | 'deliveryFailedNotice'
   /** To everyone involved: the case was withdrawn or closed before a resolution. */
   | 'caseEnded'
+  /** To the stage's people and the practitioners: its clock was paused or resumed, or its deadline changed. */
+  | 'clockChanged'
   /** To the other participants: someone added a note to the case (no note text in the email). */
   | 'noteAdded';
 
@@ -133,6 +135,21 @@ export interface Notification {
   noteBy?: { role: string; agency?: string };
   /** For `deliveryFailedNotice`: which email was refused, by role (no address). */
   refused?: { kind: NotificationKind; recipientRole: string; code: number };
+  /** For `clockChanged`: what changed and who by (by role; the reason stays in the record, not in email). */
+  clock?: ClockChange;
+}
+
+/** Who may pause, resume or change a stage's deadline: one of its participants, or a partnership admin. */
+export type ClockActorKind = 'participant' | 'partnershipAdmin';
+
+/** A change to a stage's clock, as an email tells it: no free text. */
+export interface ClockChange {
+  change: 'paused' | 'resumed' | 'extended' | 'shortened';
+  by: ClockActorKind;
+  byRole: string;
+  /** The due deadline before and after (a pause keeps it: it moves on when the clock resumes). */
+  from: string;
+  to: string;
 }
 
 /** A person as the record names them: a recipient id and role, never a name or an address. */
@@ -226,6 +243,12 @@ export interface CaseEventDetails {
   noteAdded: { noteId: string; digest: string; by: Party; told: Party[] };
   /** The workflow's last event: the case has ended. */
   closed: { status: string };
+  /** A participant or an admin paused the stage's clock, with a reason: no reminder, no deadline while paused. */
+  clockPaused: { by: ClockActorKind; role: string; reason: string; deadline: string };
+  /** The clock runs again: the due deadline moved on by the time it was paused. */
+  clockResumed: { by: ClockActorKind; role: string; pausedAt: string; from: string; to: string; reason?: string };
+  /** A participant or an admin extended or shortened the stage's due deadline, with a reason. */
+  deadlineChanged: { by: ClockActorKind; role: string; change: 'extended' | 'shortened'; from: string; to: string; reason: string };
 }
 
 export type CaseEventType = keyof CaseEventDetails;
@@ -247,6 +270,10 @@ export interface CaseRowUpdate {
   stage?: number;
   stageName?: string;
   stageDeadline?: string | null;
+  /** The final stage's last chance, after its due deadline (newer cases). */
+  stageLastChance?: string | null;
+  /** When the stage's clock was paused; null when it runs (newer cases). */
+  clockPausedAt?: string | null;
 }
 
 /** An event as the workflow writes it: its type decides its detail. */

@@ -14,6 +14,13 @@ export const IMMEDIATE_HARM = defineSearchAttributeKey('LscpImmediateHarm', Sear
 /** At the policy's last stage (the chair, the panel, the Heads of Safeguarding). */
 export const FINAL_STAGE = defineSearchAttributeKey('LscpFinalStage', SearchAttributeType.BOOL);
 
+/**
+ * The stage's due deadline (shared/overdue.ts): the one people were given, never moved by the final
+ * stage's last chance; empty while the clock is paused and once the case ends. Overdue cases:
+ * `LscpStageDueAt < "<now>" AND ExecutionStatus = "Running"`.
+ */
+export const STAGE_DUE_AT = defineSearchAttributeKey('LscpStageDueAt', SearchAttributeType.DATETIME);
+
 /** An email of the case was refused for good (an address to correct in the directory). */
 export const DELIVERY_FAILED = defineSearchAttributeKey('LscpDeliveryFailed', SearchAttributeType.BOOL);
 
@@ -28,4 +35,5 @@ export const searchAttributeRegistrations: Record<string, 'Keyword' | 'Int' | 'K
   [IMMEDIATE_HARM.name]: 'Bool',
   [FINAL_STAGE.name]: 'Bool',
   [DELIVERY_FAILED.name]: 'Bool',
+  [STAGE_DUE_AT.name]: 'Datetime',
 };

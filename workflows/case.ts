@@ -22,8 +22,9 @@ import {
 } from '../shared/contract';
 import type { ActingClient, EndedByKind, Recipient, StageSummary } from '../shared/events';
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
-import { STAGE, STAGE_DEADLINE, FINAL_STAGE, STATUS } from '../shared/searchAttributes';
+import { STAGE, STAGE_DEADLINE, STAGE_DUE_AT, FINAL_STAGE, STATUS } from '../shared/searchAttributes';
 import { resolveRecipients } from './activityProxies';
+import { answerClockMessages, type StageClock } from './clock';
 import { StagePlan } from './plan';
 import { createRecorder, type Recorder } from './record';
 import { endingRefusal, outcomeRefusal, type Refused } from './rules';
@@ -44,6 +45,8 @@ export interface StageRun {
   panelAllowed: boolean;
   /** Those the policy told just before this stage began (Hull): already told of this move. */
   toldBefore?: Recipient[];
+  /** Begun on the stage-clock code (workflows/clock.ts): a pausable, changeable clock. */
+  clocked?: boolean;
 }
 
 /** A request to end the case early, taken by the Update handler and carried out by the main flow. */
@@ -63,7 +66,9 @@ export class CaseContext {
   readonly record: Recorder;
   readonly soFar: CaseSoFar;
   status: CaseStatus = 'open';
-  current?: { run: StageRun; view: StageView; decision?: RecordedDecision };
+  current?: { run: StageRun; view: StageView; decision?: RecordedDecision; clock?: StageClock };
+  /** The due-deadline search attribute has been set (stage-clock stages), so an ending clears it. */
+  dueAtShown = false;
   /** Set when the raiser or an admin asks to end the case; the main flow then ends it. */
   ending?: EndingRequest;
   /** Set once an early ending is on the record, for the Update that asked for it. */
@@ -160,9 +165,12 @@ export class CaseContext {
   showStage(view: StageView): void {
     upsertSearchAttributes([
       { key: STAGE, value: view.number },
-      { key: STAGE_DEADLINE, value: new Date(view.deadline) },
+      { key: STAGE_DEADLINE, value: new Date(view.lastChance ?? view.deadline) },
       { key: FINAL_STAGE, value: view.isFinal },
+      // The due deadline (shared/overdue.ts): empty while the clock is paused. Stage-clock stages only.
+      ...(view.clockAdjustable ? [{ key: STAGE_DUE_AT, value: view.pausedAt ? null : new Date(view.deadline) }] : []),
     ]);
+    if (view.clockAdjustable) this.dueAtShown = true;
   }
 
   setStatus(status: CaseStatus): void {
@@ -170,6 +178,7 @@ export class CaseContext {
     upsertSearchAttributes([
       { key: STATUS, value: status },
       { key: STAGE_DEADLINE, value: null },
+      ...(this.dueAtShown ? [{ key: STAGE_DUE_AT, value: null }] : []),
     ]);
   }
 
@@ -240,6 +249,7 @@ export class CaseContext {
       },
       validator: (request: EndCaseRequest) => refuse(endingRefusal(how, this.ending ? 'closed' : this.status, request)),
     });
+    answerClockMessages(this);
     const withdraw = ender('withdraw');
     setHandler(withdrawCase, withdraw.handler, { validator: withdraw.validator });
     const close = ender('close');

@@ -3,7 +3,7 @@
  * state and the request, so they are unit-tested on their own (tests/unit/caseRules.test.ts) and
  * the workflow's Update validators only call them.
  */
-import { Refusal, type AddNoteRequest, type CaseStatus, type EndCaseRequest, type HandOverRequest, type RecordOutcomeRequest } from '../shared/contract';
+import { MAX_DEADLINE_AHEAD_DAYS, Refusal, type AddNoteRequest, type CaseStatus, type ChangeDeadlineRequest, type ClockRequest, type EndCaseRequest, type HandOverRequest, type RecordOutcomeRequest } from '../shared/contract';
 import type { HandOverOptions, HandOverPerson } from '../shared/handover';
 import type { ResolutionField } from '../shared/policy/schema';
 
@@ -77,6 +77,68 @@ export function endingRefusal(how: 'withdraw' | 'close', status: CaseStatus, req
   if (!reason) return { type: Refusal.notAllowed, message: 'A reason is required.' };
   if (reason.length > MAX_REASON_LENGTH) return { type: Refusal.notAllowed, message: `The reason must be ${MAX_REASON_LENGTH} characters or fewer.` };
   if (typeof request.actor !== 'string' || !request.actor.trim()) return { type: Refusal.notAllowed, message: 'Who ended the case must be given.' };
+  return undefined;
+}
+
+/** What the clock rules need to know about the case at the moment a change arrives. */
+export interface ClockedStage {
+  status: CaseStatus;
+  /** The workflow's time. */
+  now: string;
+  stage?: {
+    number: number;
+    participants: { id: string }[];
+    /** The stage began on code that runs its clock (older stages cannot be paused). */
+    adjustable: boolean;
+    deadline: string;
+    pausedAt?: string;
+    /** Its due deadline has passed (it is escalating, or at the final stage in its last chance). */
+    passed: boolean;
+    /** An outcome was recorded at this stage. */
+    decided: boolean;
+  };
+}
+
+export type ClockAction = 'pause' | 'resume' | 'change';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * May this person pause, resume or change the deadline of the current stage now? Its participants
+ * and the partnership's admins may (who is who is the API's to check: it names a participant by the
+ * recipient id it was invited under). Pausing and changing need a reason. A stage whose deadline
+ * has passed, or that is decided, keeps its clock. A new deadline is in the future and no more
+ * than MAX_DEADLINE_AHEAD_DAYS ahead; the clock is resumed before the deadline is changed.
+ */
+export function clockRefusal(action: ClockAction, c: ClockedStage, request: ClockRequest | ChangeDeadlineRequest): Refused | undefined {
+  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
+  const stage = c.stage;
+  if (request.stage !== stage.number) {
+    return { type: Refusal.staleStage, message: `This was for stage ${request.stage}; the case is now at stage ${stage.number}.` };
+  }
+  if (request.by !== 'participant' && request.by !== 'partnershipAdmin') {
+    return { type: Refusal.notAllowed, message: 'Only the people taking part in the stage or a partnership admin can change its clock.' };
+  }
+  if (typeof request.actor !== 'string' || !request.actor.trim()) return { type: Refusal.notAllowed, message: 'Who made the change must be given.' };
+  if (request.by === 'participant' && !stage.participants.some((p) => p.id === request.actor)) {
+    return { type: Refusal.notParticipant, message: 'This person does not take part in the current stage.' };
+  }
+  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
+  if (action !== 'resume' && !reason) return { type: Refusal.notAllowed, message: 'A reason is required.' };
+  if (reason.length > MAX_REASON_LENGTH) return { type: Refusal.notAllowed, message: `The reason must be ${MAX_REASON_LENGTH} characters or fewer.` };
+  const invalid = (message: string): Refused => ({ type: Refusal.invalidClockChange, message });
+  if (!stage.adjustable) return invalid('This stage began before its clock could be paused or its deadline changed.');
+  if (stage.decided) return invalid(`An outcome for stage ${stage.number} has already been recorded.`);
+  if (action === 'resume') return stage.pausedAt ? undefined : invalid('The clock is not paused.');
+  if (stage.pausedAt) return invalid(action === 'pause' ? 'The clock is already paused.' : 'Resume the clock before changing the deadline.');
+  if (stage.passed) return invalid(`The deadline of stage ${stage.number} has already passed.`);
+  if (action === 'pause') return undefined;
+  const to = Date.parse((request as ChangeDeadlineRequest).deadline ?? '');
+  if (Number.isNaN(to)) return invalid('The new deadline must be a real date and time.');
+  const now = Date.parse(c.now);
+  if (to <= now) return invalid('The new deadline must be in the future.');
+  if (to > now + MAX_DEADLINE_AHEAD_DAYS * DAY_MS) return invalid(`The new deadline must be within ${MAX_DEADLINE_AHEAD_DAYS / 7} weeks from now.`);
+  if (to === Date.parse(stage.deadline)) return invalid('The new deadline is the same as the current one.');
   return undefined;
 }
 

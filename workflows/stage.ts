@@ -9,6 +9,7 @@ import type { EscalationReason, NotificationKind, Recipient } from '../shared/ev
 import type { RoleRef, Stage, Timescale } from '../shared/policy/schema';
 import { computeDeadline } from './activityProxies';
 import { ignoreCancellation, type CaseContext, type StageRun } from './case';
+import { STAGE_CLOCK, untilOnClock } from './clock';
 import { EVERYONE_INFORMED, deliver, parties, sendProforma, teamOf, tellBeforeEntry, tellMoved } from './notices';
 
 /** How a stage ended: an outcome, its deadline, or (final stage) its last deadline. */
@@ -42,6 +43,8 @@ export async function enterStage(c: CaseContext, why: EscalationReason): Promise
 
 /** Starts a stage (or a panel): its people, a first deadline, the record. Invitations follow in runStage. */
 export async function openRun(c: CaseContext, run: StageRun, people: RoleRef[] | Recipient[], why: EscalationReason): Promise<StageRun> {
+  // Stages begun from here on have a clock that can be paused and changed (workflows/clock.ts).
+  run.clocked = patched(STAGE_CLOCK);
   const enteredAt = c.now();
   const deadline = await computeDeadline({ from: enteredAt, timescale: run.timescale, calendar: c.policy.calendar });
   run.participants = isRecipients(people) ? people : await c.recipientsOf(people);
@@ -54,8 +57,9 @@ export async function openRun(c: CaseContext, run: StageRun, people: RoleRef[] |
     enteredAt,
     deadline,
     participants: run.participants.map((p) => ({ id: p.id, name: p.name, role: p.role })),
+    ...(run.clocked ? { clockAdjustable: true } : {}),
   };
-  c.current = { run, view };
+  c.current = { run, view, ...(run.clocked ? { clock: { changes: 0, passed: false } } : {}) };
   c.soFar.stagesSeen.push({ number: run.number, name: run.name, enteredAt });
   c.involve(run.participants);
   c.showStage(view);
@@ -63,7 +67,7 @@ export async function openRun(c: CaseContext, run: StageRun, people: RoleRef[] |
     type: 'stageEntered',
     stage: view.number,
     detail: { stageId: run.id, name: run.name, deadline, reason: why, participants: parties(run.participants) },
-    caseUpdate: { stage: view.number, stageName: run.name, stageDeadline: deadline },
+    caseUpdate: { stage: view.number, stageName: run.name, stageDeadline: deadline, ...(run.clocked ? { stageLastChance: null, clockPausedAt: null } : {}) },
   });
   return run;
 }
@@ -89,6 +93,7 @@ export async function runStage(c: CaseContext, run: StageRun, why: EscalationRea
     }
   }
   if (c.decided()) return decided();
+  if (run.clocked) return runOnClock(c, run);
 
   for (const [i, reminder] of run.reminders.entries()) {
     const at = await computeDeadline({ from: view.deadline, timescale: { period: reminder.before }, calendar: c.policy.calendar, backwards: true });
@@ -121,6 +126,46 @@ export async function runStage(c: CaseContext, run: StageRun, why: EscalationRea
   return { kind: 'finalDeadline', deadline: lastDeadline };
 }
 
+/**
+ * The stage's time on its clock (workflows/clock.ts): reminders and the deadline wait while the
+ * clock is paused and follow a changed deadline. The due deadline is kept when the final stage is
+ * given its last chance, so the case still shows as overdue (shared/overdue.ts).
+ */
+async function runOnClock(c: CaseContext, run: StageRun): Promise<StageEnd> {
+  const { view, clock } = c.current as Required<Pick<NonNullable<CaseContext['current']>, 'view' | 'clock'>>;
+  const decided = (): StageEnd => ({ kind: 'decided', decision: c.current!.decision! });
+  for (const [i, reminder] of run.reminders.entries()) {
+    const at = () => computeDeadline({ from: view.deadline, timescale: { period: reminder.before }, calendar: c.policy.calendar, backwards: true });
+    const waited = await untilOnClock(c, clock, at, true);
+    if (waited === 'decided') return decided();
+    if (waited === 'past') continue;
+    const linkExpiresAt = await linkExpiry(c, view.deadline);
+    await deliver(c, 'deadlineReminder', run.participants, c.summary(run, view.deadline), { linkExpiresAt }, i + 1);
+    await c.record({ type: 'reminderSent', stage: run.number, detail: { kind: 'beforeDeadline', before: reminder.before } });
+  }
+  if ((await untilOnClock(c, clock, async () => view.deadline)) === 'decided') return decided();
+  // Taken before the first await: from here the clock cannot be paused or changed.
+  clock.passed = true;
+  await c.record({ type: 'deadlinePassed', stage: run.number, detail: { deadline: view.deadline } });
+
+  if (!run.isFinal) {
+    if (run.onDeadline === 'escalate') return { kind: 'deadline', deadline: view.deadline };
+    const escalatesAt = await computeDeadline({ from: c.now(), timescale: run.onDeadline.prompt.grace, calendar: c.policy.calendar });
+    await remindOverdue(c, run, 'prompt', escalatesAt);
+    if (await condition(c.decided, untilInstant(escalatesAt))) return decided();
+    return { kind: 'deadline', deadline: view.deadline };
+  }
+
+  // The final stage: one more timescale as its last chance, kept apart from its due deadline.
+  const extra: Timescale = run.onDeadline === 'escalate' ? run.timescale : run.onDeadline.prompt.grace;
+  const lastChance = await computeDeadline({ from: c.now(), timescale: extra, calendar: c.policy.calendar });
+  view.lastChance = lastChance;
+  c.showStage(view);
+  await remindOverdue(c, run, 'final', lastChance, { stageLastChance: lastChance });
+  if (await condition(c.decided, untilInstant(lastChance))) return decided();
+  return { kind: 'finalDeadline', deadline: lastChance };
+}
+
 /** Invitations to the stage's people and notices to those told of it; resolves when all were handed over. */
 async function invite(c: CaseContext, run: StageRun, why: EscalationReason): Promise<string> {
   const view = c.current!.view;
@@ -144,12 +189,12 @@ async function invite(c: CaseContext, run: StageRun, why: EscalationReason): Pro
   return acceptedAt;
 }
 
-async function remindOverdue(c: CaseContext, run: StageRun, mode: 'prompt' | 'final', until: string): Promise<void> {
+async function remindOverdue(c: CaseContext, run: StageRun, mode: 'prompt' | 'final', until: string, caseUpdate?: { stageLastChance: string }): Promise<void> {
   const view = c.current!.view;
   const linkExpiresAt = await linkExpiry(c, until);
   const kind: NotificationKind = 'overdueReminder';
   await deliver(c, kind, run.participants, c.summary(run, view.deadline), { linkExpiresAt, overdue: { mode, escalatesAt: until } }, 1);
-  await c.record({ type: 'reminderSent', stage: run.number, detail: { kind: 'overdue', mode, escalatesAt: until } });
+  await c.record({ type: 'reminderSent', stage: run.number, detail: { kind: 'overdue', mode, escalatesAt: until }, ...(caseUpdate ? { caseUpdate } : {}) });
 }
 
 const linkExpiry = (c: CaseContext, deadline: string) => computeDeadline({ from: deadline, timescale: c.policy.linkGrace, calendar: c.policy.calendar });

@@ -2,6 +2,7 @@
  * A partnership's dashboard: the page for the business unit, and the same numbers as JSON and as
  * CSV for the board's report. All three take the same filter in the query string.
  */
+import { lateBy } from '../../shared/overdue';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app';
 import { apiRule } from '../apiClients';
@@ -88,6 +89,8 @@ export function dashboardRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options:
       csvUrl: `/api/partnerships/${encodeURIComponent(pack.id)}/stats.csv${query}`,
       jsonUrl: `/api/partnerships/${encodeURIComponent(pack.id)}/stats${query}`,
       casesUrl: casesUrlFor(pack.id, checked.filter),
+      // How late each overdue case is, judged when the numbers were (shared/overdue.ts).
+      late: (deadline: string) => lateBy(new Date(deadline), new Date(result.generatedAt)),
       errors: [],
     });
   });

@@ -14,6 +14,7 @@ import { requirePerson } from '../identity/access';
 import { principalOf } from '../identity/principal';
 import { statusLabel, STATUSES } from '../casePage';
 import type { CaseStatus } from '../../shared/contract';
+import { lateBy, overdueSql, overdueWords } from '../../shared/overdue';
 
 export interface HomeRouterOptions {
   /** The clock that decides what is overdue; tests fix it. */
@@ -28,6 +29,8 @@ export interface CaseRow {
   stage: number | null;
   stageName: string | null;
   deadline: Date | null;
+  /** When the stage's clock was paused; null while it runs. */
+  pausedAt?: Date | null;
   openedAt: Date;
   raiserAgency: string | null;
   otherAgency: string | null;
@@ -42,19 +45,20 @@ export interface ShownRow {
   stage: string;
   deadline: string;
   overdue: string | null;
+  /** The stage's clock is paused: not overdue while it is. */
+  paused: boolean;
   otherSide: string;
   awaitingMe: boolean;
   partnership: string;
 }
 
-/**
- * Overdue, as the dashboard counts it (api/dashboard.ts OVERDUE): an open case whose stage
- * deadline has passed. One fragment, used by both lists.
- */
-const OVERDUE_SQL = `(c.status = 'open' AND c.stage_deadline < $now::timestamptz)`;
+const blank = (value: unknown) => (value === '' ? undefined : value);
+
+/** Overdue, the one definition (shared/overdue.ts) the dashboard counts by too; used by both lists. */
+const OVERDUE_SQL = overdueSql('c', '$now');
 
 const COLUMNS = `c.reference, c.partnership_id AS "partnershipId", c.status, c.current_stage AS stage, c.stage_name AS "stageName",
-  c.stage_deadline AS deadline, c.opened_at AS "openedAt",
+  c.stage_deadline AS deadline, c.clock_paused_at AS "pausedAt", c.opened_at AS "openedAt",
   c.raiser->>'agencyId' AS "raiserAgency", c.other_party->>'agencyId' AS "otherAgency"`;
 
 /**
@@ -62,8 +66,15 @@ const COLUMNS = `c.reference, c.partnership_id AS "partnershipId", c.status, c.c
  * anyone emailed about the case, from that email on. "Awaiting me": the case is open and I was
  * invited to decide its current stage under a recipient id that has not recorded an outcome there.
  */
-/** More than this and the page says so (the newest open ones and what awaits the person come first). */
-export const MY_CASES_LIMIT = 500;
+/** My cases come a page at a time, what awaits the person and the overdue first (issue 11: once only the first 500). */
+export const MY_CASES_PAGE_SIZE = 25;
+
+/** The person's cases: three index look-ups (db/migrations/0010_my_cases.sql, notifications_email), not a scan. */
+const MINE = `(SELECT reference FROM cases WHERE lower(raiser->>'email') = $1
+        UNION SELECT reference FROM cases WHERE lower(other_party->>'email') = $1
+        UNION SELECT reference FROM notifications WHERE lower(email) = $1 AND created_at <= $2::timestamptz)`;
+
+const MY_CASES_COUNT = `SELECT count(*)::int AS n FROM ${MINE} mine WHERE $2::timestamptz IS NOT NULL`;
 
 const MY_CASES = `
   SELECT ${COLUMNS},
@@ -81,15 +92,16 @@ const MY_CASES = `
          AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.reference = c.reference AND e.type = 'handedOver'
                                                        AND e.stage = c.current_stage AND e.actor = n.recipient_id))) AS "awaitingMe"
   FROM cases c
-  -- Three index look-ups (db/migrations/0010_my_cases.sql, notifications_email), not a scan.
-  JOIN (SELECT reference FROM cases WHERE lower(raiser->>'email') = $1
-        UNION SELECT reference FROM cases WHERE lower(other_party->>'email') = $1
-        UNION SELECT reference FROM notifications WHERE lower(email) = $1 AND created_at <= $2::timestamptz) mine ON mine.reference = c.reference
+  JOIN ${MINE} mine ON mine.reference = c.reference
   ORDER BY "awaitingMe" DESC, ${OVERDUE_SQL.replace('$now', '$2')} DESC, (c.status = 'open') DESC,
            c.stage_deadline ASC NULLS LAST, c.opened_at DESC, c.reference
-  LIMIT ${MY_CASES_LIMIT + 1}`;
+  LIMIT $3::int OFFSET $4::int`;
 
-const blank = (value: unknown) => (value === '' ? undefined : value);
+/** My cases' query string: only a page number. */
+export const myCasesQuerySchema = z.object({
+  page: z.preprocess(blank, z.coerce.number({ error: 'must be a page number' }).int('must be a page number').min(1, 'must be a page number').max(100000, 'must be a page number').default(1)),
+});
+
 const isoDate = z.preprocess(blank, z.iso.date({ error: 'must be a date in the form YYYY-MM-DD' }).optional());
 
 /** The admin list's query string: every field optional; a blank form field means "any". */
@@ -147,16 +159,8 @@ export async function partnershipCases(deps: Pick<AppDeps, 'db'>, pack: PolicyPa
   return { rows, total: total.rows[0]?.n ?? 0 };
 }
 
-/** How late, in whole days or hours: "3 days late", "5 hours late", "less than an hour late". */
-export function lateness(deadline: Date, now: Date): string {
-  const hours = Math.floor((now.getTime() - deadline.getTime()) / 3_600_000);
-  if (hours >= 24) {
-    const days = Math.floor(hours / 24);
-    return `${days} ${days === 1 ? 'day' : 'days'} late`;
-  }
-  if (hours >= 1) return `${hours} ${hours === 1 ? 'hour' : 'hours'} late`;
-  return 'less than an hour late';
-}
+/** How late, in whole days or hours (shared/overdue.ts): "3 days late", "5 hours late". */
+export const lateness = lateBy;
 
 /** A row in words, against the pack the case runs under. */
 export function showRow(row: CaseRow, policies: Map<string, PolicyPack>, now: Date): ShownRow {
@@ -164,7 +168,7 @@ export function showRow(row: CaseRow, policies: Map<string, PolicyPack>, now: Da
   const agency = (id: string | null) => (id ? (pack?.directory.agencies.find((a) => a.id === id)?.name ?? id) : 'Not known');
   const open = row.status === 'open';
   const deadline = row.deadline ? new Date(row.deadline) : null;
-  const overdue = open && deadline && deadline < now ? lateness(deadline, now) : null;
+  const overdue = overdueWords({ status: row.status, deadline, pausedAt: row.pausedAt }, now);
   const otherSide =
     row.side === 'raiser' ? agency(row.otherAgency) : row.side === 'other' ? agency(row.raiserAgency) : `${agency(row.raiserAgency)} and ${agency(row.otherAgency)}`;
   const tag = STATUSES[row.status as CaseStatus]?.tag ?? 'govuk-tag--grey';
@@ -174,6 +178,7 @@ export function showRow(row: CaseRow, policies: Map<string, PolicyPack>, now: Da
     stage: open ? (row.stage ? `${row.stage}: ${row.stageName ?? ''}` : 'Starting') : '',
     deadline: open && deadline ? describeDeadline(deadline, pack?.calendar.timeZone ?? 'Europe/London', now).replace(/^by /, '') : '',
     overdue,
+    paused: open && Boolean(row.pausedAt),
     otherSide,
     awaitingMe: Boolean(row.awaitingMe),
     partnership: pack?.name ?? row.partnershipId,
@@ -201,17 +206,32 @@ export function homeRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options: Home
   const now = options.now ?? (() => new Date());
   const router = Router();
 
-  router.get('/my-cases', requirePerson('case'), async (_req, res) => {
+  router.get('/my-cases', requirePerson('case'), async (req, res) => {
     const principal = principalOf(res);
     if (principal?.kind !== 'person') return res.status(404).render('not-found.njk');
     const at = now();
-    const { rows } = await deps.db.query<CaseRow>(MY_CASES, [principal.email.toLowerCase(), at.toISOString()]);
-    const shown = rows.slice(0, MY_CASES_LIMIT).map((r) => showRow(r, deps.policies, at));
+    const adminOf = (res.locals.signedIn?.adminOf ?? []).map((id: string) => ({ id, name: deps.policies.get(id)?.name ?? id }));
+    const query = myCasesQuerySchema.safeParse(req.query);
+    if (!query.success) return res.status(400).render('my-cases.njk', { awaiting: [], others: [], adminOf, errors: [{ text: 'Page must be a page number', href: '#main-content' }], total: 0 });
+    const email = principal.email.toLowerCase();
+    const total = (await deps.db.query<{ n: number }>(MY_CASES_COUNT, [email, at.toISOString()])).rows[0]?.n ?? 0;
+    const pages = Math.max(1, Math.ceil(total / MY_CASES_PAGE_SIZE));
+    const page = Math.min(query.data.page, pages);
+    const { rows } = await deps.db.query<CaseRow>(MY_CASES, [email, at.toISOString(), MY_CASES_PAGE_SIZE, (page - 1) * MY_CASES_PAGE_SIZE]);
+    const shown = rows.map((r) => showRow(r, deps.policies, at));
+    const href = (n: number) => (n > 1 ? `/my-cases?page=${n}` : '/my-cases');
     res.render('my-cases.njk', {
       awaiting: shown.filter((r) => r.awaitingMe),
       others: shown.filter((r) => !r.awaitingMe),
-      moreThan: rows.length > MY_CASES_LIMIT ? MY_CASES_LIMIT : null,
-      adminOf: (res.locals.signedIn?.adminOf ?? []).map((id: string) => ({ id, name: deps.policies.get(id)?.name ?? id })),
+      adminOf,
+      errors: [],
+      total,
+      page,
+      pages,
+      first: total ? (page - 1) * MY_CASES_PAGE_SIZE + 1 : 0,
+      last: Math.min(total, page * MY_CASES_PAGE_SIZE),
+      previous: page > 1 ? href(page - 1) : null,
+      next: page < pages ? href(page + 1) : null,
     });
   });
 

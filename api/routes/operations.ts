@@ -3,6 +3,7 @@
  * partnerships, stages, deadlines, whether the workflow started, refused emails counted). For
  * the operations role; the Temporal Web UI is the rest of their view.
  */
+import { overdueSql } from '../../shared/overdue';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps';
 import { logAccess, requirePerson } from '../identity/access';
@@ -34,7 +35,7 @@ export function operationsRouter(deps: Pick<AppDeps, 'db' | 'uiOrigin'>): Router
   router.get('/operations', operationsOnly, async (_req, res) => {
     const { rows } = await deps.db.query<OperationsRow>(
       `SELECT c.reference, c.partnership_id, c.status, c.current_stage, c.stage_deadline,
-              (c.status = 'open' AND c.stage_deadline < now()) AS overdue,
+              ${overdueSql('c', 'now()')} AS overdue,
               c.workflow_started_at IS NOT NULL AS workflow_started, c.workflow_start_error,
               (SELECT count(*)::int FROM notifications n WHERE n.reference = c.reference AND n.refused_at IS NOT NULL) AS refused_emails
          FROM cases c

@@ -47,6 +47,7 @@ export const SAMPLES: Record<NotificationKind, Partial<Notification>> = {
   dutyDue: { recipient: mailbox, duty: { name: 'send the written confirmation to the board', due: '2026-12-11T17:00:00.000Z' } },
   deliveryFailedNotice: { recipient: mailbox, refused: { kind: 'stageInvitation', recipientRole: 'lineManager', code: 550 } },
   caseEnded: { recipient: practitioner, ending: { status: 'withdrawn', by: 'raiser' } },
+  clockChanged: { linkExpiresAt: '2026-12-10T17:00:00.000Z', clock: { change: 'extended', by: 'participant', byRole: 'lineManager', from: '2026-12-04T17:00:00.000Z', to: '2026-12-08T17:00:00.000Z' } },
   noteAdded: { recipient: practitioner, noteBy: { role: 'lineManager', agency: 'Hillside Primary School' } },
 };
 

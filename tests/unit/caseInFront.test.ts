@@ -229,3 +229,15 @@ describe('the case in front of the person deciding', () => {
     expect(c.earlier).toHaveLength(2);
   });
 });
+
+describe('the case in front of the person deciding, at a final stage in its last chance (issue 11: one overdue)', () => {
+  it('asks for the decision by the last chance, and says the stage is overdue and how late', () => {
+    const final = { ...stage3, isFinal: true, deadline: '2026-03-10T17:00:00.000Z', lastChance: '2026-03-17T17:00:00.000Z', clockAdjustable: true };
+    const c = caseInFront(sources({ state: state(final) }));
+    expect(c.stage.deadline).toBe('2026-03-10T17:00:00.000Z');
+    expect(c.stage.deadlineInWords).toBe('by 5pm on Tuesday 17 March');
+    expect(c.stage.due).toBe('5pm on Tuesday 17 March (overdue: it was due 5pm on Tuesday 10 March, 1 day late)');
+    // Paused: not overdue.
+    expect(caseInFront(sources({ state: state({ ...stage3, deadline: '2026-03-10T17:00:00.000Z', pausedAt: '2026-03-09T09:00:00.000Z' }) })).stage.due).toBe('5pm on Tuesday 10 March');
+  });
+});
