@@ -71,14 +71,14 @@ async function clockRow(deps: Pick<AppDeps, 'db'>, reference: string): Promise<C
   return rows[0];
 }
 
-/** Who the signed-in person is to this stage's clock: a participant (by recipient id) or an admin; undefined when neither. */
+/** Who the signed-in person is to this stage's clock: a participant (by their latest invitation, so someone a stage was handed to acts as themselves) or an admin; undefined when neither. */
 export async function clockActorFor(deps: Pick<AppDeps, 'db'>, res: Response, row: ClockRow): Promise<{ by: ClockActorKind; actor: string } | undefined> {
   const principal = principalOf(res);
   if (principal?.kind !== 'person' || row.status !== 'open' || !row.current_stage) return undefined;
   const { rows } = await deps.db.query<{ recipient_id: string }>(
     `SELECT recipient_id FROM notifications
       WHERE reference = $1 AND stage = $2 AND kind = 'stageInvitation' AND lower(email) = $3
-      ORDER BY created_at LIMIT 1`,
+      ORDER BY created_at DESC LIMIT 1`,
     [row.reference, row.current_stage, principal.email.toLowerCase()],
   );
   if (rows[0]) return { by: 'participant', actor: rows[0].recipient_id };
