@@ -4,7 +4,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
 import { policyVersionWords, policyWithVersion } from '../shared/policyWording';
-import { roleLabel } from '../mail/render';
+import { capitalise, roleLabel, statusTitle } from '../shared/presentation/labels';
+import { formatDate, formatDateTime, timeInWords } from '../shared/presentation/dates';
 import { describeDeadline } from '../shared/calendar/workingTime';
 import { sendProblem } from './problem';
 import { disagreementsRouter } from './routes/disagreements';
@@ -15,7 +16,7 @@ import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
 import { operationsRouter } from './routes/operations';
-import { casePage, statusLabel } from './casePage';
+import { casePage } from './casePage';
 import { apiClientAuth } from './apiClients';
 import { ReaderUnknown, recordReadOf } from './audit';
 import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
@@ -45,13 +46,14 @@ export function createApp(deps: AppDeps) {
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
   views.addGlobal('roleLabel', roleLabel);
-  views.addGlobal('statusLabel', statusLabel);
+  views.addGlobal('statusLabel', statusTitle);
   views.addFilter('policyVersion', policyVersionWords);
   views.addGlobal('policyWithVersion', policyWithVersion);
   views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
-  views.addFilter('dateTime', (iso: string) =>
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
-  );
+  views.addFilter('dateTime', (iso: string) => formatDateTime(iso));
+  views.addFilter('longDate', (date: string) => (date ? formatDate(date) : ''));
+  views.addFilter('timeInWords', (iso: string | Date) => (iso ? timeInWords(iso) : ''));
+  views.addFilter('capitalizeFirst', (text: string) => capitalise(String(text ?? '')));
   app.set('view engine', 'njk');
   // First, so every answer (even one from the development provider) is one line with a request id.
   app.use(requestLog(deps.logger ?? log));

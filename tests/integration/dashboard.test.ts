@@ -12,7 +12,7 @@ import { appendEvent } from '../../db/record';
 import { dashboardFilterSchema, monthlyChartSvg, partnershipStats, statsToCsv, type DashboardFilter, type PartnershipStats } from '../../api/dashboard';
 import { dashboardRouter } from '../../api/routes/dashboard';
 import { apiClientAuth, createApiClient } from '../../api/apiClients';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import { databaseKinds, freshDatabase } from '../support/databases';
 import { bearer } from '../support/system';
