@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
-import { policyVersionWords, policyWithVersion } from '../shared/policyWording';
-import { capitalise, roleLabel, statusTitle } from '../shared/presentation/labels';
-import { formatDate, formatDateTime, timeInWords } from '../shared/presentation/dates';
-import { describeDeadline } from '../shared/calendar/workingTime';
+import { addViewHelpers } from './viewHelpers';
 import { sendProblem } from './problem';
 import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
@@ -45,15 +42,7 @@ export function createApp(deps: AppDeps) {
   // rate limits see the person's address, not the proxy's.
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
-  views.addGlobal('roleLabel', roleLabel);
-  views.addGlobal('statusLabel', statusTitle);
-  views.addFilter('policyVersion', policyVersionWords);
-  views.addGlobal('policyWithVersion', policyWithVersion);
-  views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
-  views.addFilter('dateTime', (iso: string) => formatDateTime(iso));
-  views.addFilter('longDate', (date: string) => (date ? formatDate(date) : ''));
-  views.addFilter('timeInWords', (iso: string | Date) => (iso ? timeInWords(iso) : ''));
-  views.addFilter('capitalizeFirst', (text: string) => capitalise(String(text ?? '')));
+  addViewHelpers(views);
   app.set('view engine', 'njk');
   // First, so every answer (even one from the development provider) is one line with a request id.
   app.use(requestLog(deps.logger ?? log));

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database';
 import type { PolicyPack } from '../shared/policy/schema';
 import { FLAG_LABELS, FLAG_NAMES, statusTitle, yesNo, type FlagName } from '../shared/presentation/labels';
-import { formatShortDate } from '../shared/presentation/dates';
+import { formatShortDate, monthInWords, monthParts } from '../shared/presentation/dates';
 
 /** A query string sends an empty field for a blank form input: that means "no filter". */
 const blankAsMissing = (value: unknown) => (value === '' ? undefined : value);
@@ -361,13 +361,8 @@ function csvCell(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const COLOURS = { opened: '#1d70b8', resolved: '#00703c', text: '#0b0c0c', grid: '#b1b4b6' };
 
-function monthInWords(month: string): { name: string; year: string } {
-  const [year, number] = month.split('-');
-  return { name: MONTH_NAMES[Number(number) - 1] ?? month, year: year ?? '' };
-}
 
 function escapeXml(text: string | number): string {
   return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -388,10 +383,7 @@ function axisStep(max: number): number {
  */
 export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): string {
   const title = 'Cases opened and resolved each month';
-  const label = (m: string) => {
-    const { name, year } = monthInWords(m);
-    return `${name} ${year}`;
-  };
+  const label = monthInWords;
   const desc =
     monthly.length === 0
       ? 'No months to show.'
@@ -451,7 +443,7 @@ export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): 
       );
       parts.push(`<text x="${x + (bar - 2) / 2}" y="${by - 4}" text-anchor="middle" font-size="12" fill="${COLOURS.text}">${value}</text>`);
     });
-    const { name, year } = monthInWords(m.month);
+    const { name, year } = monthParts(m.month);
     const cx = x0 + bar;
     parts.push(
       `<text x="${cx}" y="${top + plot + 18}" text-anchor="middle" font-size="12" fill="${COLOURS.text}">` +

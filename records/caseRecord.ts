@@ -13,7 +13,7 @@ import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
 import { describeEvent, type EventRecord, type TimelineEntry } from '../shared/presentation/timeline';
 import { groupTimeline, type TimelineGroup } from '../shared/presentation/timelineGroups';
-import { capitalise, flagLabels, outcomeLabel, roleLabel, sideWords, statusTitle } from '../shared/presentation/labels';
+import { flagLabels, outcomeLabel, roleLabel, sideWords, statusTitle } from '../shared/presentation/labels';
 import { indexPeople, readAddresses, snapshotDirectory, type PeopleIndex } from './people';
 import type { PolicyPack } from '../shared/policy/schema';
 
@@ -322,7 +322,8 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
           kind: reasonKind,
           because:
             e.type === 'panelConvened'
-              ? `${decision ? capitalise(describePerson(decision.by)) : 'The chair'} convened a resolution panel.`
+              ? // By role and organisation only: the anonymised proforma takes this sentence as it is.
+                `The ${decision?.by.roleLabel ?? 'chair'} convened a resolution panel.`
               : (timeline[i].lines[0] ?? 'No reason was recorded.'),
           // A deadline escalation has no decision behind it; its reasons would belong to another stage.
           ...(decision?.reasons && reasonKind !== 'deadline' ? { reasons: decision.reasons } : {}),

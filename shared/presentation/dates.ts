@@ -31,3 +31,17 @@ export function timeInWords(iso: string | Date, timeZone: string = LONDON): stri
   const time = parts.minute === '00' ? `${hour}${parts.dayPeriod.toLowerCase()}` : `${hour}:${parts.minute}${parts.dayPeriod.toLowerCase()}`;
   return `${time.replace(/\s/g, '')} on ${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`;
 }
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A month as the numbers hold it (yyyy-mm) in words: { name: 'March', year: '2026' }. */
+export function monthParts(month: string): { name: string; year: string } {
+  const [year, number] = month.split('-');
+  return { name: MONTH_NAMES[Number(number) - 1] ?? month, year: year ?? '' };
+}
+
+/** "March 2026" for 2026-03. */
+export const monthInWords = (month: string) => {
+  const { name, year } = monthParts(month);
+  return `${name} ${year}`.trim();
+};

@@ -91,6 +91,10 @@ describe('records people can use, at a phone width', () => {
     await signInAsStaff(page, adminAccount(suite.policies, 'bromley').email);
     await page.waitForSelector('h1:has-text("Escalations dashboard")');
     await checkPage(page, 'dashboard-phone');
+    // One month: the narrowest chart, where a legend wider than the bars was cut off.
+    await page.goto(`${app.baseUrl}/partnerships/bromley/dashboard?from=2026-01-01&to=2026-01-31`);
+    await page.waitForSelector('h1:has-text("Escalations dashboard")');
+    await checkPage(page, 'dashboard-one-month-phone');
 
     // Every open case, with drill-down to it; the resolved one is not listed.
     const open = page.locator('#open-cases');

@@ -12,7 +12,7 @@ import { appendEvent } from '../../db/record';
 import { casesToCsv, dashboardFilterSchema, monthlyChartSvg, partnershipCaseLines, partnershipStats, type DashboardFilter, type PartnershipStats } from '../../api/dashboard';
 import { dashboardRouter } from '../../api/routes/dashboard';
 import { apiClientAuth, createApiClient } from '../../api/apiClients';
-import { roleLabel } from '../../shared/presentation/labels';
+import { addViewHelpers } from '../../api/viewHelpers';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import { databaseKinds, freshDatabase } from '../support/databases';
 import { bearer } from '../support/system';
@@ -555,8 +555,7 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
       const app = express();
       const govuk = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
       const views = nunjucks.configure([join(__dirname, '..', '..', 'api', 'views'), govuk], { autoescape: true, express: app });
-      views.addGlobal('roleLabel', roleLabel);
-      views.addFilter('dateTime', (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)));
+      addViewHelpers(views);
       app.set('view engine', 'njk');
       app.use(express.json());
       // The API's numbers need a read key of the partnership, as api/app.ts mounts it.
