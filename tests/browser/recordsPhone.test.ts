@@ -115,6 +115,20 @@ describe('records people can use, at a phone width', () => {
     }
   });
 
+  it('asks for an email address in GOV.UK words, with one "Error:" in the title', async () => {
+    await page.goto(`${app.baseUrl}/sign-in`);
+    await page.getByLabel('What is your work email address?').fill('');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.waitForSelector('.govuk-error-summary');
+    expect(await page.title()).toMatch(/^Error: Sign in - /);
+    expect(await page.textContent('.govuk-error-summary')).toContain('Enter your work email address');
+    await checkPage(page, 'sign-in-error-phone');
+    await page.getByLabel('What is your work email address?').fill('not an address');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.waitForSelector('.govuk-error-summary');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Enter an email address in the correct format, like name@example.org');
+  });
+
   it('shows /mail and a message without sideways scrolling, with times in words in UK time', async () => {
     await page.goto(`${app.baseUrl}/mail`);
     await page.waitForURL(/\/sign-in\?returnTo=/);
