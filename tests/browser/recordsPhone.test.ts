@@ -101,6 +101,8 @@ describe('records people can use, at a phone width', () => {
     expect(await open.locator('a[href="/cases/BSCP-2026-PHONE1"]').count()).toBe(1);
     expect(await open.locator('a[href="/cases/BSCP-2026-PHONE2"]').count()).toBe(0);
     expect(await open.textContent()).toContain('Overdue');
+    // Nothing wider than the phone: no sideways scrolling.
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
 
     const chart = page.locator('svg.app-chart');
     const box = (await chart.boundingBox())!;
