@@ -52,5 +52,7 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
 function openedBy(record: CaseRecord, recipientId: string): string {
   const [side, role] = recipientId.split('.');
   if (role === 'worker' && (side === 'raiser' || side === 'other')) return `${record.parties[side].name} (${record.parties[side].agency.name})`;
-  return byRoleAndSide(recipientId, role ?? recipientId);
+  // Named where the record knows who held the role at that stage.
+  const known = record.stages.flatMap((s) => s.participants).find((p) => p.role === role && p.side === side && p.name);
+  return known ? describePerson(known) : byRoleAndSide(recipientId, role ?? recipientId);
 }

@@ -35,6 +35,8 @@ const endedBy = (d: { by: string; endedBy?: ActingClient }) => `By ${client(d.en
 
 export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string, person: PersonWords = byRoleAndSide): TimelineEntry {
   const stage = e.stage ? `stage ${e.stage}: ${stageName(e.stage)}` : '';
+  // The people asked to act, each named (or by role and side): two practitioners are two people.
+  const named = (list: Party[] | undefined) => [...new Set((list ?? []).map((p) => person(p.id, p.role)))].join(', ');
   const entry = (title: string, ...lines: (string | number | false | undefined | null)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
   switch (e.type) {
     case 'opened':
@@ -46,13 +48,13 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     case 'immediateHarmAlerted':
       return entry('Immediate harm alert sent', `Told: ${roles(e.detail.alerted)}.`);
     case 'stageEntered':
-      return entry(`Entered stage ${e.stage}: ${e.detail.name}`, `Taking part: ${roles(e.detail.participants)}.`, reasonLine(e.detail.reason));
+      return entry(`Entered stage ${e.stage}: ${e.detail.name}`, `Taking part: ${named(e.detail.participants)}.`, reasonLine(e.detail.reason));
     case 'notified': {
       const d = e.detail;
       const refused = (d.delivered ?? []).filter((x) => x.delivery === 'refused');
       return entry(
         NOTICE_TITLES[d.kind]?.(stage) ?? `Emails sent for ${stage}`,
-        d.participants?.length && `Asked to record the outcome: ${roles(d.participants)}.`,
+        d.participants?.length && `Asked to record the outcome: ${named(d.participants)}.`,
         d.told?.length && `Told for information: ${roles(d.told)}.`,
         refused.length > 0 && `Could not be delivered to: ${roles(refused)}.`,
       );

@@ -10,6 +10,8 @@ import { formatDate, formatDateTime, formatShortDate, timeInWords } from '../../
 import { byRoleAndSide, describeEvent } from '../../shared/presentation/timeline';
 import { groupTimeline, type PlacedEntry } from '../../shared/presentation/timelineGroups';
 import type { StoredCaseEvent } from '../../shared/events';
+import nunjucks from 'nunjucks';
+import { addViewHelpers } from '../../api/viewHelpers';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -61,6 +63,16 @@ describe('the presentation module', () => {
   });
 });
 
+describe('the view helpers', () => {
+  it('keep free text\'s line breaks and escape it, for a summary list\'s html', () => {
+    const views = addViewHelpers(new nunjucks.Environment(null, { autoescape: true }));
+    expect(views.renderString('{{ plan | preLine }}', { plan: 'Visit <b>Monday</b>\n"then" & review' })).toBe(
+      '<span class="app-pre-line">Visit &lt;b&gt;Monday&lt;/b&gt;\n&quot;then&quot; &amp; review</span>',
+    );
+    expect(views.renderString('{{ m | monthInWords }} {{ d | longDate }}', { m: '2026-03', d: '2027-01-15' })).toBe('March 2026 15 January 2027');
+  });
+});
+
 const at = (minute: number) => `2026-03-02T10:${String(minute).padStart(2, '0')}:00.000Z`;
 const stageName = (n: number) => ['', 'Discuss with the other worker', 'Line managers'][n] ?? `stage ${n}`;
 
@@ -72,6 +84,11 @@ describe('the timeline', () => {
     const named = describeEvent(outcome('other.worker.0'), stageName, (id) => (id === 'other.worker.0' ? 'Bob Social-Worker (practitioner, Bromley CSC)' : 'someone'));
     expect(named.lines[0]).toBe('By Bob Social-Worker (practitioner, Bromley CSC).');
     expect(byRoleAndSide('partnership.cpChair.0', 'cpChair')).toBe('the child protection chair');
+    const entered: StoredCaseEvent = {
+      seq: 1, type: 'stageEntered', at: at(0), stage: 1, actor: null,
+      detail: { stageId: 'discuss', name: 'Discuss', deadline: at(0), reason: { kind: 'opened' }, participants: [{ id: 'raiser.worker.0', role: 'worker' }, { id: 'other.worker.0', role: 'worker' }] },
+    };
+    expect(describeEvent(entered, stageName).lines[0]).toBe('Taking part: the practitioner for the side that raised it, the practitioner for the other side.');
   });
 
   it('gives the move to the next stage a title of its own, and review dates in words', () => {
