@@ -44,6 +44,9 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
     canWithdraw: c.status === 'open' && viewer?.as === 'raiser',
     /** Every outcome recorded, with who recorded it by name and organisation. */
     decisions: record.decisions.map((d) => ({ ...d, byWords: describePerson(d.by) })),
+    // Anyone who may see the case may add a note while it is open (api/routes/notes.ts).
+    canAddNote: c.status === 'open' && viewer !== undefined,
+    // Notes' text comes with the record (records/caseRecord.ts reads case_notes).
     timeline: record.timelineByStage,
   };
 }

@@ -11,7 +11,7 @@ import type { CaseContent } from '../db/recordSigning';
 import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
-import { describeEvent, type EventRecord, type TimelineEntry } from '../shared/presentation/timeline';
+import { describeEvent, type EventRecord, type NoteText, type TimelineEntry } from '../shared/presentation/timeline';
 import { groupTimeline, type TimelineGroup } from '../shared/presentation/timelineGroups';
 import { flagLabels, outcomeLabel, roleLabel, sideWords, statusTitle } from '../shared/presentation/labels';
 import { indexPeople, readAddresses, snapshotDirectory, type PeopleIndex } from './people';
@@ -190,7 +190,13 @@ export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined
   );
   const ownPack = pack?.id === row.partnership_id ? pack : undefined;
   const people = indexPeople(await readAddresses(db, reference), [snapshotDirectory((row as { workflow_input?: unknown }).workflow_input), ownPack?.directory]);
-  return assembleCaseRecord(row, eventRows, pack, people);
+  // Notes' text is kept apart from the events (case_notes); the timeline shows it where it matches the record's digest.
+  const { rows: noteRows } = await db.query<{ id: string; author_name: string; author_as: string; body: string; digest: string }>(
+    'SELECT id, author_name, author_as, body, digest FROM case_notes WHERE reference = $1',
+    [reference],
+  );
+  const notes = new Map<string, NoteText>(noteRows.map((n) => [n.id, { authorName: n.author_name, authorAs: n.author_as, body: n.body, digest: n.digest }]));
+  return assembleCaseRecord(row, eventRows, pack, notes, people);
 }
 
 /** The record of a case with its own partnership's pack from the registry. */
@@ -204,7 +210,13 @@ export async function loadCaseRecord(db: Database, policies: Map<string, PolicyP
  * The record from rows already read (the case's row and its events in order), for callers that
  * read them with other things in one query. `pack` is ignored unless it is the case's own partnership's.
  */
-export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[], anyPack: PolicyPack | undefined, people: PeopleIndex = new Map()): CaseRecord {
+export function assembleCaseRecord(
+  row: CaseRecordRow,
+  eventRows: StoredEvent[],
+  anyPack: PolicyPack | undefined,
+  notes?: Map<string, NoteText>,
+  people: PeopleIndex = new Map(),
+): CaseRecord {
   const pack = anyPack?.id === row.partnership_id ? anyPack : undefined;
   const agency = (id: string): Agency => {
     const found = pack?.directory.agencies.find((a) => a.id === id);
@@ -256,7 +268,7 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
   });
   const stageName = (n: number) => stageNames.get(n) ?? `stage ${n}`;
   // The timeline names people: "Bob Social-Worker (practitioner, Bromley Children's Social Care)".
-  const timeline = events.map((e) => describeEvent(e, stageName, (id, role) => describePerson(participant(id, role, e.stage))));
+  const timeline = events.map((e) => describeEvent(e, stageName, (id, role) => describePerson(participant(id, role, e.stage)), notes));
   const timelineByStage = groupTimeline(
     timeline.map((t, i) => ({ ...t, stage: events[i].stage ?? null, type: events[i].type })),
     stageName,

@@ -76,7 +76,9 @@ export type NotificationKind =
   /** To the partnership mailbox: an address was refused for good. */
   | 'deliveryFailedNotice'
   /** To everyone involved: the case was withdrawn or closed before a resolution. */
-  | 'caseEnded';
+  | 'caseEnded'
+  /** To the other participants: someone added a note to the case (no note text in the email). */
+  | 'noteAdded';
 
 /** The anonymised proforma: nothing that identifies the child, the family or the people. */
 export interface Proforma {
@@ -125,6 +127,10 @@ export interface Notification {
   ending?: { status: ClosedStatus; by?: EndedByKind };
   /** For `caseMoved` and `stageNotice`: who has the case now, by role and agency name. */
   team?: { role: string; agency?: string }[];
+  /** For a `stageInvitation` after a hand-over: who passed the stage on (their reason stays in the record, not in email). */
+  handedOverBy?: { name: string; role: string; agency?: string; to: 'colleague' | 'fallback' };
+  /** For `noteAdded`: who wrote the note, by role (the text stays in the record, not in email). */
+  noteBy?: { role: string; agency?: string };
   /** For `deliveryFailedNotice`: which email was refused, by role (no address). */
   refused?: { kind: NotificationKind; recipientRole: string; code: number };
 }
@@ -211,6 +217,13 @@ export interface CaseEventDetails {
   closedUnresolved: { deadline: string };
   /** The final stage's time ran out and the pack refers the case on to these people. */
   referred: { to: Party[]; deadline: string };
+  /**
+   * "I'm not the right person": the stage's person handed it to a colleague or the fallback role.
+   * The deadline is unchanged (kept here to say so); the reason is the person's own words.
+   */
+  handedOver: { from: Party; to: Party[]; kind: 'colleague' | 'fallback'; reason: string; deadline: string };
+  /** A note was added; its text is kept in case_notes, anchored here by its sha256 digest. */
+  noteAdded: { noteId: string; digest: string; by: Party; told: Party[] };
   /** The workflow's last event: the case has ended. */
   closed: { status: string };
 }
