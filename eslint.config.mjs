@@ -40,6 +40,17 @@ export default tseslint.config(
     },
   },
   {
+    // The record for the child's file and the emails are built from the record and the presentation
+    // module (shared/presentation), never from the web tier: records/ and mail/ do not import api/.
+    files: ['records/**/*.ts', 'mail/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api', '**/api/*', '**/api/**'], message: 'Import labels and words from shared/presentation, not from api/.' }] },
+      ],
+    },
+  },
+  {
     files: ['tests/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/database';
 import type { EmailSide, EmailSides } from '../mail/emailWords';
-import { roleLabel } from '../mail/render';
+import { roleLabel } from '../shared/presentation/labels';
 
 const practitioner = z.object({ name: z.string().min(1), agencyId: z.string().min(1), role: z.string().optional() });
 const agencies = z.array(z.object({ id: z.string(), name: z.string() })).catch([]);

@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import nunjucks from 'nunjucks';
-import { policyVersionWords, policyWithVersion } from '../shared/policyWording';
-import { roleLabel } from '../mail/render';
-import { describeDeadline } from '../shared/calendar/workingTime';
+import { addViewHelpers } from './viewHelpers';
 import { sendProblem } from './problem';
 import { disagreementsRouter } from './routes/disagreements';
 import { respondRouter } from './routes/respond';
@@ -18,7 +16,7 @@ import { endCaseRouter } from './routes/endCase';
 import { handOverRouter } from './routes/handOver';
 import { notesRouter } from './routes/notes';
 import { operationsRouter } from './routes/operations';
-import { casePage, statusLabel } from './casePage';
+import { casePage } from './casePage';
 import { apiClientAuth } from './apiClients';
 import { ReaderUnknown, recordReadOf } from './audit';
 import { caseAccess, partnershipAdminOnly, requirePerson, viewerOf } from './identity/access';
@@ -47,14 +45,7 @@ export function createApp(deps: AppDeps) {
   // rate limits see the person's address, not the proxy's.
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const views = nunjucks.configure([join(__dirname, 'views'), GOVUK], { autoescape: true, express: app, noCache: false });
-  views.addGlobal('roleLabel', roleLabel);
-  views.addGlobal('statusLabel', statusLabel);
-  views.addFilter('policyVersion', policyVersionWords);
-  views.addGlobal('policyWithVersion', policyWithVersion);
-  views.addFilter('inWords', (iso: string, zone = 'Europe/London') => (iso ? describeDeadline(new Date(iso), zone, new Date()).replace(/^by /, '') : ''));
-  views.addFilter('dateTime', (iso: string) =>
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)),
-  );
+  addViewHelpers(views);
   app.set('view engine', 'njk');
   // First, so every answer (even one from the development provider) is one line with a request id.
   app.use(requestLog(deps.logger ?? log));

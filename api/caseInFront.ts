@@ -14,10 +14,11 @@ import type { CaseState, StageView } from '../shared/contract';
 import type { PolicyPack, Stage } from '../shared/policy/schema';
 import { overdueWords } from '../shared/overdue';
 import { describeDeadline } from '../shared/calendar/workingTime';
-import { roleLabel } from '../mail/render';
+import { capitalise, roleLabel } from '../shared/presentation/labels';
+import { formatDate, formatDateTime } from '../shared/presentation/dates';
 import type { Queryable } from '../db/database';
 import type { StoredEvent } from '../db/record';
-import { assembleCaseRecord, formatDate, formatDateTime, type CaseRecord, type CaseRecordRow, type Decision, type Party, type StageVisit } from '../records/caseRecord';
+import { assembleCaseRecord, type CaseRecord, type CaseRecordRow, type Decision, type Party, type StageVisit } from '../records/caseRecord';
 
 /** A stage's invitation as the notifications table keeps it: who was emailed, at which address. */
 export interface Invitation {
@@ -305,4 +306,3 @@ function optional<K extends string>(key: K, value: string | undefined | false | 
   return (value ? { [key]: value } : {}) as { [P in K]?: string };
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,5 +1,5 @@
 /** What the case page shows: the record from PostgreSQL, and who holds the stage now from the workflow. */
-import type { CaseStatus, StageView } from '../shared/contract';
+import type { StageView } from '../shared/contract';
 import { linkOpeningsOf } from '../db/linkOpenings';
 import type { AppDeps } from './app';
 import type { Viewer } from './identity/access';
@@ -7,29 +7,17 @@ import { unavailableDependency } from './availability';
 import { queryCaseState } from './caseState';
 import { readCase } from './cases';
 import { referenceSchema } from './schemas';
-import type { StoredCaseEvent } from '../shared/events';
-import { describeEvent } from './timeline';
-import { notesOf } from './routes/notes';
-
-/** Each status in words, and the GOV.UK tag colour it is shown in. */
-export const STATUSES: Record<CaseStatus, { label: string; tag: string; nobody: string }> = {
-  open: { label: 'Open', tag: 'govuk-tag--blue', nobody: 'See the timeline' },
-  resolved: { label: 'Resolved', tag: 'govuk-tag--green', nobody: 'Nobody: the case is resolved' },
-  withdrawn: { label: 'Withdrawn', tag: 'govuk-tag--grey', nobody: 'Nobody: the case was withdrawn' },
-  closed: { label: 'Closed', tag: 'govuk-tag--grey', nobody: 'Nobody: the case was closed' },
-  unresolved: { label: 'Closed unresolved', tag: 'govuk-tag--red', nobody: 'Nobody: the case was closed unresolved' },
-  referred: { label: 'Referred on', tag: 'govuk-tag--purple', nobody: 'Nobody here: the case was referred on' },
-};
-
-export const statusLabel = (status: string) => STATUSES[status as CaseStatus]?.label ?? status;
+import { STATUSES } from '../shared/presentation/labels';
+import { byRoleAndSide } from '../shared/presentation/timeline';
+import { describePerson, loadCaseRecord, type CaseRecord } from '../records/caseRecord';
 
 export async function casePage(deps: AppDeps, rawReference: string, viewer?: Viewer) {
   const reference = referenceSchema.safeParse(rawReference);
   const c = reference.success ? await readCase(deps, reference.data) : undefined;
   if (!c) return undefined;
-  const pack = deps.policies.get(c.policy.partnership);
-  const stageNames = new Map<number, string>();
-  for (const e of c.events) if (e.type === 'stageEntered' && e.stage) stageNames.set(e.stage, String((e.detail as { name?: string }).name ?? ''));
+  // The record gives the agencies, flags, decisions by name and the timeline grouped by stage.
+  const record = await loadCaseRecord(deps.db, deps.policies, c.reference);
+  if (!record) return undefined;
   let holders: StageView['participants'] = [];
   // The record is in PostgreSQL; only who holds the stage comes from Temporal, so the page still
   // shows the case while Temporal cannot be reached.
@@ -43,19 +31,31 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
     }
   }
   const openings = await linkOpeningsOf(deps.db, c.reference);
-  const notes = await notesOf(deps.db, c.reference);
   return {
     c,
+    record,
     status: STATUSES[c.status] ?? { label: c.status, tag: 'govuk-tag--grey', nobody: 'Nobody' },
     holdersUnknown,
-    timeZone: pack?.calendar.timeZone ?? 'Europe/London',
-    categoryLabel: pack?.categories.find((x) => x.id === c.category)?.label ?? c.category,
+    timeZone: record.timeZone,
+    categoryLabel: record.category.label,
     holders,
     // Who opened their link, and when first (never how often): recorded by the API, not the workflow.
-    openings: openings.map((o) => ({ stage: o.stage, role: o.recipientId.split('.')[1] ?? o.recipientId, at: o.firstOpenedAt })),
+    openings: openings.map((o) => ({ stage: o.stage, who: openedBy(record, o.recipientId), at: o.firstOpenedAt })),
     canWithdraw: c.status === 'open' && viewer?.as === 'raiser',
+    /** Every outcome recorded, with who recorded it by name and organisation. */
+    decisions: record.decisions.map((d) => ({ ...d, byWords: describePerson(d.by) })),
     // Anyone who may see the case may add a note while it is open (api/routes/notes.ts).
     canAddNote: c.status === 'open' && viewer !== undefined,
-    timeline: (c.events as StoredCaseEvent[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`, notes)),
+    // Notes' text comes with the record (records/caseRecord.ts reads case_notes).
+    timeline: record.timelineByStage,
   };
+}
+
+/** Whose link it was: a practitioner by name and agency, anyone else by role and side. */
+function openedBy(record: CaseRecord, recipientId: string): string {
+  const [side, role] = recipientId.split('.');
+  if (role === 'worker' && (side === 'raiser' || side === 'other')) return `${record.parties[side].name} (${record.parties[side].agency.name})`;
+  // Named where the record knows who held the role at that stage.
+  const known = record.stages.flatMap((s) => s.participants).find((p) => p.role === role && p.side === side && p.name);
+  return known ? describePerson(known) : byRoleAndSide(recipientId, role ?? recipientId);
 }

@@ -4,8 +4,11 @@
  * beyond its category, so the numbers can go to the partnership board and into its annual report.
  */
 import { z } from 'zod';
-import { overdueSql } from '../shared/overdue';
+import { overdueSince, overdueSql } from '../shared/overdue';
 import type { Database, Queryable } from '../db/database';
+import type { PolicyPack } from '../shared/policy/schema';
+import { FLAG_LABELS, FLAG_NAMES, statusTitle, yesNo, type FlagName } from '../shared/presentation/labels';
+import { formatShortDate, monthInWords, monthParts } from '../shared/presentation/dates';
 
 /** A query string sends an empty field for a blank form input: that means "no filter". */
 const blankAsMissing = (value: unknown) => (value === '' ? undefined : value);
@@ -57,6 +60,28 @@ export interface PartnershipStats {
   escalations: { deadline: number; notResolved: number; panelConvened: number };
   resolution: { count: number; medianDays: number | null; p90Days: number | null };
   monthly: MonthlyCount[];
+  /** Every case of the cohort still open, oldest deadline first: the dashboard's list, with drill-down. */
+  openCases: CaseLine[];
+  /** How many cases carry each flag: all of the cohort, and those still open. */
+  flags: { flag: FlagName; label: string; all: number; open: number }[];
+}
+
+/** One case as the dashboard lists it and the spreadsheet has it: ids here, names added for people. */
+export interface CaseLine {
+  reference: string;
+  category: string;
+  status: string;
+  stage: number | null;
+  stageName: string | null;
+  deadline: string | null;
+  overdue: boolean;
+  openedAt: string;
+  closedAt: string | null;
+  raiserAgency: string | null;
+  otherAgency: string | null;
+  flags: Record<FlagName, boolean>;
+  /** The highest stage the case reached (its events), else where it is. */
+  reached: number | null;
 }
 
 export interface StatsOptions {
@@ -76,7 +101,7 @@ export interface StatsOptions {
 const SCOPED = `
   scoped AS (
     SELECT c.reference, c.category, c.status, c.current_stage, c.stage_name, c.stage_deadline, c.clock_paused_at,
-           c.opened_at, c.closed_at,
+           c.opened_at, c.closed_at, c.flags,
            c.raiser->>'agencyId' AS raiser_agency, c.other_party->>'agencyId' AS other_agency
     FROM cases c
     WHERE c.partnership_id = $1
@@ -170,7 +195,41 @@ const MONTHLY = `WITH ${SCOPED},
   LEFT JOIN resolved r ON r.month = m.month
   ORDER BY m.month`;
 
+// Every case of the cohort, one row each: the list of open cases and the spreadsheet. Flags are
+// not personal data; names and the child's reference are not selected.
+const CASES = `WITH ${SCOPED}
+  SELECT s.reference, s.category, s.status, s.current_stage AS stage, s.stage_name AS "stageName", s.stage_deadline AS deadline, s.clock_paused_at AS "pausedAt",
+         s.opened_at AS "openedAt", s.closed_at AS "closedAt", s.raiser_agency AS "raiserAgency", s.other_agency AS "otherAgency",
+         s.flags,
+         COALESCE((SELECT max(e.stage) FROM case_events e WHERE e.reference = s.reference AND e.type = 'stageEntered'), s.current_stage) AS reached
+  FROM scoped s
+  ORDER BY s.opened_at, s.reference`;
+
+type Cell = string | number | null;
+
 const iso = (value: string | Date) => new Date(value).toISOString();
+
+type CaseRow = Omit<CaseLine, 'overdue' | 'flags' | 'deadline' | 'openedAt' | 'closedAt'> & {
+  deadline: string | Date | null;
+  pausedAt: string | Date | null;
+  openedAt: string | Date;
+  closedAt: string | Date | null;
+  flags: Partial<Record<FlagName, boolean>> | null;
+};
+
+function caseLine(row: CaseRow, now: Date): CaseLine {
+  const deadline = row.deadline ? iso(row.deadline) : null;
+  const flags = Object.fromEntries(FLAG_NAMES.map((f) => [f, row.flags?.[f] === true])) as Record<FlagName, boolean>;
+  const { pausedAt, ...line } = row;
+  return {
+    ...line,
+    deadline,
+    openedAt: iso(row.openedAt),
+    closedAt: row.closedAt ? iso(row.closedAt) : null,
+    flags,
+    overdue: overdueSince({ status: row.status, deadline, pausedAt }, now) !== null,
+  };
+}
 
 export async function partnershipStats(
   db: Database,
@@ -194,6 +253,7 @@ export async function partnershipStats(
     const escalations = await tx.query<PartnershipStats['escalations']>(ESCALATIONS, scope);
     const resolution = await tx.query<PartnershipStats['resolution']>(RESOLUTION, scope);
     const monthly = await tx.query<MonthlyCount>(MONTHLY, withNow);
+    const cases = (await tx.query<CaseRow>(CASES, scope)).rows.map((row) => caseLine(row, now));
     return {
       partnership: partnershipId,
       filter: { from: filter.from ?? null, to: filter.to ?? null, agency: filter.agency ?? null },
@@ -206,53 +266,84 @@ export async function partnershipStats(
       escalations: escalations.rows[0],
       resolution: resolution.rows[0],
       monthly: monthly.rows,
+      openCases: cases
+        .filter((c) => c.status === 'open')
+        .sort((a, b) => (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') || a.reference.localeCompare(b.reference)),
+      flags: FLAG_NAMES.map((flag) => ({
+        flag,
+        label: FLAG_LABELS[flag],
+        all: cases.filter((c) => c.flags[flag]).length,
+        open: cases.filter((c) => c.flags[flag] && c.status === 'open').length,
+      })),
     };
   });
 }
 
-type Cell = string | number | null;
+/** Every case of the cohort, for the spreadsheet: the same scope and snapshot as the numbers. */
+export async function partnershipCaseLines(db: Database, partnershipId: string, filter: DashboardFilter, now: Date, options: StatsOptions = {}): Promise<CaseLine[]> {
+  const scope = [partnershipId, filter.from ?? null, filter.to ?? null, filter.agency ?? null, options.timeZone ?? 'Europe/London'];
+  const { rows } = await db.query<CaseRow>(CASES, scope);
+  return rows.map((row) => caseLine(row, now));
+}
+
+/** The names a pack gives the ids a case line holds, for pages and the spreadsheet. */
+export function namesFrom(pack: Pick<PolicyPack, 'directory' | 'categories' | 'stages'>) {
+  const agency = (id: string | null) => (id ? (pack.directory.agencies.find((a) => a.id === id)?.name ?? id) : '');
+  const category = (id: string) => pack.categories.find((c) => c.id === id)?.label ?? id;
+  // A panel sits one stage beyond the final stage.
+  const stage = (n: number | null) => (n === null ? '' : (pack.stages[n - 1]?.name ?? pack.stages.at(-1)?.panel?.name ?? `Stage ${n}`));
+  return { agency, category, stage };
+}
+
+/** The spreadsheet's columns, in the words a spreadsheet user expects: never an id. */
+export const CASE_COLUMNS = [
+  'Reference',
+  'Partnership',
+  'Raised on',
+  'Raising agency',
+  'Other agency',
+  'About',
+  'Stage',
+  'Stage name',
+  'Highest stage reached',
+  'Status',
+  'Deadline',
+  'Overdue',
+  ...FLAG_NAMES.map((f) => FLAG_LABELS[f]),
+  'Closed on',
+  'Days open',
+] as const;
 
 /**
- * The dashboard as one long table (section, key, measure, value): every row stands alone, so a
- * spreadsheet can filter or pivot it without knowing the sections in advance. Key is empty for
- * numbers that describe the whole report.
+ * The cases as one wide table, one row per case (RFC 4180, CRLF), for a spreadsheet: names not
+ * ids, dates as dd/mm/yyyy in the partnership's zone, flags as Yes or No. Nothing identifies a
+ * child, a family or a practitioner.
  */
-export function statsToCsv(stats: PartnershipStats): string {
-  const rows: Cell[][] = [['section', 'key', 'measure', 'value']];
-  const add = (section: string, key: Cell, measure: string, value: Cell) => rows.push([section, key, measure, value]);
-
-  add('report', null, 'partnership', stats.partnership);
-  add('report', null, 'from', stats.filter.from);
-  add('report', null, 'to', stats.filter.to);
-  add('report', null, 'agency', stats.filter.agency);
-  add('report', null, 'generatedAt', stats.generatedAt);
-  for (const s of stats.openByStage) {
-    const key = s.stage ?? 'starting';
-    add('openByStage', key, 'name', s.name);
-    add('openByStage', key, 'open', s.count);
+export function casesToCsv(cases: CaseLine[], pack: Pick<PolicyPack, 'name' | 'directory' | 'categories' | 'stages' | 'calendar'>, now: Date): string {
+  const names = namesFrom(pack);
+  const zone = pack.calendar.timeZone;
+  const day = (value: string | null) => (value ? formatShortDate(value, zone) : '');
+  const rows: Cell[][] = [[...CASE_COLUMNS]];
+  for (const c of cases) {
+    const end = c.closedAt ? new Date(c.closedAt) : now;
+    rows.push([
+      c.reference,
+      pack.name,
+      day(c.openedAt),
+      names.agency(c.raiserAgency),
+      names.agency(c.otherAgency),
+      names.category(c.category),
+      c.stage,
+      names.stage(c.stage),
+      c.reached,
+      statusTitle(c.status),
+      c.status === 'open' ? day(c.deadline) : '',
+      yesNo(c.overdue),
+      ...FLAG_NAMES.map((f) => yesNo(c.flags[f])),
+      day(c.closedAt),
+      Math.floor((end.getTime() - new Date(c.openedAt).getTime()) / 86_400_000),
+    ]);
   }
-  for (const a of stats.openByAgency) add('openByAgency', a.agencyId, 'open', a.count);
-  for (const o of stats.overdue) {
-    add('overdue', o.reference, 'stage', o.stage);
-    add('overdue', o.reference, 'stageName', o.name);
-    add('overdue', o.reference, 'deadline', o.deadline);
-  }
-  for (const c of stats.byCategory) {
-    add('byCategory', c.category, 'total', c.total);
-    add('byCategory', c.category, 'resolved', c.resolved);
-  }
-  for (const s of stats.byStageReached) add('byStageReached', s.stage, 'cases', s.count);
-  add('escalations', null, 'deadline', stats.escalations.deadline);
-  add('escalations', null, 'notResolved', stats.escalations.notResolved);
-  add('escalations', null, 'panelConvened', stats.escalations.panelConvened);
-  add('resolution', null, 'count', stats.resolution.count);
-  add('resolution', null, 'medianDays', stats.resolution.medianDays);
-  add('resolution', null, 'p90Days', stats.resolution.p90Days);
-  for (const m of stats.monthly) {
-    add('monthly', m.month, 'opened', m.opened);
-    add('monthly', m.month, 'resolved', m.resolved);
-  }
-  // RFC 4180: CRLF between records, and after the last.
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
@@ -264,13 +355,8 @@ function csvCell(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const COLOURS = { opened: '#1d70b8', resolved: '#00703c', text: '#0b0c0c', grid: '#b1b4b6' };
 
-function monthInWords(month: string): { name: string; year: string } {
-  const [year, number] = month.split('-');
-  return { name: MONTH_NAMES[Number(number) - 1] ?? month, year: year ?? '' };
-}
 
 function escapeXml(text: string | number): string {
   return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -291,10 +377,7 @@ function axisStep(max: number): number {
  */
 export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): string {
   const title = 'Cases opened and resolved each month';
-  const label = (m: string) => {
-    const { name, year } = monthInWords(m);
-    return `${name} ${year}`;
-  };
+  const label = monthInWords;
   const desc =
     monthly.length === 0
       ? 'No months to show.'
@@ -308,7 +391,10 @@ export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): 
   const top = 48;
   const plot = 200;
   const bottom = 44;
-  const width = left + Math.max(monthly.length, 1) * group + right;
+  // Wide enough for the legend (two swatches and their words) however few months there are, so
+  // it is never cut off by the chart's own box.
+  const legendWidth = left + 110 + 22 + 80;
+  const width = Math.max(left + Math.max(monthly.length, 1) * group + right, legendWidth);
   const height = top + plot + bottom;
   const step = axisStep(Math.max(0, ...monthly.flatMap((m) => [m.opened, m.resolved])));
   const ceiling = Math.max(step, Math.ceil(Math.max(0, ...monthly.flatMap((m) => [m.opened, m.resolved])) / step) * step);
@@ -351,7 +437,7 @@ export function monthlyChartSvg(monthly: MonthlyCount[], id = 'monthly-chart'): 
       );
       parts.push(`<text x="${x + (bar - 2) / 2}" y="${by - 4}" text-anchor="middle" font-size="12" fill="${COLOURS.text}">${value}</text>`);
     });
-    const { name, year } = monthInWords(m.month);
+    const { name, year } = monthParts(m.month);
     const cx = x0 + bar;
     parts.push(
       `<text x="${cx}" y="${top + plot + 18}" text-anchor="middle" font-size="12" fill="${COLOURS.text}">` +

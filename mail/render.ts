@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Notification } from '../shared/events';
 import { describeDeadline } from '../shared/calendar/workingTime';
+import { outcomeLabel, roleLabel, statusLabel } from '../shared/presentation/labels';
 import { otherSideSentence, whySentence, type EmailSides } from './emailWords';
 
 const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(__dirname, 'templates')), { autoescape: false });
@@ -190,27 +191,4 @@ const PRACTITIONER_IDS = new Set(['raiser.worker.0', 'other.worker.0']);
 export function teamWords(team: NonNullable<Notification['team']>): string {
   const each = team.map((t) => `the ${roleLabel(t.role)}${t.agency ? ` (${t.agency})` : ''}`);
   return each.length > 1 ? `${each.slice(0, -1).join(', ')} and ${each.at(-1)}` : each[0];
-}
-
-/** Role ids from packs are camelCase; people read them as words. */
-export function roleLabel(role: string): string {
-  const known: Record<string, string> = {
-    worker: 'practitioner',
-    iro: 'independent reviewing officer',
-    cpChair: 'child protection chair',
-    mash: 'MASH',
-    edt: 'emergency duty team',
-    designatedSafeguardingLead: 'designated safeguarding lead',
-  };
-  return known[role] ?? role.replace(/([A-Z])/g, ' $1').toLowerCase();
-}
-
-export function statusLabel(status: string): string {
-  return (
-    { open: 'open', resolved: 'resolved', withdrawn: 'withdrawn', closed: 'closed', unresolved: 'closed unresolved', referred: 'referred on' }[status] ?? status
-  );
-}
-
-export function outcomeLabel(outcome: string): string {
-  return { resolved: 'resolved', notResolved: 'not resolved', panelConvened: 'resolution panel convened' }[outcome] ?? outcome;
 }

@@ -11,9 +11,10 @@ import type { CaseContent } from '../db/recordSigning';
 import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
-import { describeEvent, type EventRecord, type NoteText, type TimelineEntry } from '../api/timeline';
-import { statusLabel } from '../mail/render';
-import { outcomeLabel, roleLabel } from '../mail/render';
+import { describeEvent, type EventRecord, type NoteText, type TimelineEntry } from '../shared/presentation/timeline';
+import { groupTimeline, type TimelineGroup } from '../shared/presentation/timelineGroups';
+import { flagLabels, outcomeLabel, roleLabel, sideWords, statusTitle } from '../shared/presentation/labels';
+import { indexPeople, readAddresses, snapshotDirectory, type PeopleIndex } from './people';
 import type { PolicyPack } from '../shared/policy/schema';
 
 export interface Agency {
@@ -36,10 +37,12 @@ export interface Party {
   roleLabel?: string;
 }
 
-/** Someone who took part, by role: besides the parties, people appear in the record by role only. */
+/** Someone who took part: by role, and by name where the record can tell (never in the proforma). */
 export interface Participant {
   role: string;
   roleLabel: string;
+  /** Their name, from the case (the practitioners) or the directory holding the address they were emailed at. */
+  name?: string;
   /** Whose side they act for; panel members sit for their own agency. */
   side?: 'raiser' | 'other' | 'partnership' | 'panel';
   /** The agency (or the partnership) they belong to, by name. */
@@ -121,14 +124,12 @@ export interface CaseRecord {
   escalations: Escalation[];
   /** The decision that resolved the case: the agreed outcome, plan and review date. */
   resolution?: Decision;
+  /** Every recorded outcome in order, with who recorded it, by name where known. */
+  decisions: Decision[];
   timeline: TimelineEntry[];
+  /** The timeline grouped by stage, repeats collapsed: what pages and the PDF show. */
+  timelineByStage: TimelineGroup[];
 }
-
-export const FLAG_LABELS = {
-  childProtectionPlan: 'Child protection plan',
-  lookedAfter: 'Looked after child',
-  immediateHarm: 'Thought to be at risk of immediate harm',
-} as const;
 
 /** The `cases` columns the record is built from: the opening details (as sealed) and where the case stands. */
 export interface CaseRecordRow extends Omit<CaseContent, 'workflow_input' | 'opened_by_client'> {
@@ -187,13 +188,15 @@ export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined
     'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
     [reference],
   );
+  const ownPack = pack?.id === row.partnership_id ? pack : undefined;
+  const people = indexPeople(await readAddresses(db, reference), [snapshotDirectory((row as { workflow_input?: unknown }).workflow_input), ownPack?.directory]);
   // Notes' text is kept apart from the events (case_notes); the timeline shows it where it matches the record's digest.
   const { rows: noteRows } = await db.query<{ id: string; author_name: string; author_as: string; body: string; digest: string }>(
     'SELECT id, author_name, author_as, body, digest FROM case_notes WHERE reference = $1',
     [reference],
   );
   const notes = new Map<string, NoteText>(noteRows.map((n) => [n.id, { authorName: n.author_name, authorAs: n.author_as, body: n.body, digest: n.digest }]));
-  return assembleCaseRecord(row, eventRows, pack, notes);
+  return assembleCaseRecord(row, eventRows, pack, notes, people);
 }
 
 /** The record of a case with its own partnership's pack from the registry. */
@@ -207,7 +210,13 @@ export async function loadCaseRecord(db: Database, policies: Map<string, PolicyP
  * The record from rows already read (the case's row and its events in order), for callers that
  * read them with other things in one query. `pack` is ignored unless it is the case's own partnership's.
  */
-export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[], anyPack: PolicyPack | undefined, notes?: Map<string, NoteText>): CaseRecord {
+export function assembleCaseRecord(
+  row: CaseRecordRow,
+  eventRows: StoredEvent[],
+  anyPack: PolicyPack | undefined,
+  notes?: Map<string, NoteText>,
+  people: PeopleIndex = new Map(),
+): CaseRecord {
   const pack = anyPack?.id === row.partnership_id ? anyPack : undefined;
   const agency = (id: string): Agency => {
     const found = pack?.directory.agencies.find((a) => a.id === id);
@@ -222,19 +231,26 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
 
   // Recipient ids say whose side someone is on: raiser.lineManager.0, partnership.cpChair.0,
   // panel.bromley-csc.0. That is enough to name their organisation without naming them.
-  const participant = (id: string | null | undefined, role: string): Participant => {
+  const nameOf = (id: string | null | undefined, stage?: number | null): string | undefined => {
+    if (!id) return undefined;
+    if (id === 'raiser.worker.0') return parties.raiser.name;
+    if (id === 'other.worker.0') return parties.other.name;
+    return people.get(`${stage ?? ''}|${id}`)?.name ?? people.get(id)?.name;
+  };
+  const participant = (id: string | null | undefined, role: string, stage?: number | null): Participant => {
     const [side, second] = (id ?? '').split('.');
-    const base = { role, roleLabel: roleLabel(role) };
+    const name = nameOf(id, stage);
+    const base = { role, roleLabel: roleLabel(role), ...(name ? { name } : {}) };
     if (side === 'raiser' || side === 'other') return { ...base, side, organisation: parties[side].agency.name };
     if (side === 'partnership') return { ...base, side, organisation: partnershipName };
     if (side === 'panel' && second) return { ...base, side, organisation: agency(second).name };
     return base;
   };
-  const people = (list: z.infer<typeof personSchema>[]) => {
+  const peopleOf = (list: z.infer<typeof personSchema>[], stage: number | null) => {
     const seen = new Map<string, Participant>();
     for (const p of list) {
-      const who = participant(p.id, p.role);
-      seen.set(`${who.role}|${who.organisation ?? ''}`, who);
+      const who = participant(p.id, p.role, stage);
+      seen.set(`${who.role}|${who.organisation ?? ''}|${who.name ?? ''}`, who);
     }
     return [...seen.values()];
   };
@@ -251,10 +267,16 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
     if (e.type === 'stageEntered' && e.stage && details[i].name) stageNames.set(e.stage, details[i].name!);
   });
   const stageName = (n: number) => stageNames.get(n) ?? `stage ${n}`;
-  const timeline = events.map((e) => describeEvent(e, stageName, notes));
+  // The timeline names people: "Bob Social-Worker (practitioner, Bromley Children's Social Care)".
+  const timeline = events.map((e) => describeEvent(e, stageName, (id, role) => describePerson(participant(id, role, e.stage)), notes));
+  const timelineByStage = groupTimeline(
+    timeline.map((t, i) => ({ ...t, stage: events[i].stage ?? null, type: events[i].type })),
+    stageName,
+  );
 
   const stages: StageVisit[] = [];
   const escalations: Escalation[] = [];
+  const decisions: Decision[] = [];
   const current = (n: number | null) => [...stages].reverse().find((s) => s.number === n);
   const leave = (n: number | null, at: string) => {
     const visit = current(n);
@@ -276,7 +298,7 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
           // The timeline's sentence for a stage is "Taking part: ..." and then the reason, if any.
           ...(timeline[i].lines[1] ? { enteredBecause: timeline[i].lines[1] } : {}),
           deadlinePassed: false,
-          participants: people(d.participants),
+          participants: peopleOf(d.participants, e.stage),
           informed: [],
         });
         break;
@@ -285,7 +307,7 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
         const visit = current(e.stage);
         if (!visit) break;
         const known = new Set(visit.informed.map((p) => `${p.role}|${p.organisation ?? ''}`));
-        for (const p of people(d.told)) if (!known.has(`${p.role}|${p.organisation ?? ''}`)) visit.informed.push(p);
+        for (const p of peopleOf(d.told, e.stage)) if (!known.has(`${p.role}|${p.organisation ?? ''}`)) visit.informed.push(p);
         break;
       }
       case 'deadlinePassed': {
@@ -295,8 +317,9 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
       }
       case 'outcomeRecorded': {
         const visit = current(e.stage);
-        const decision = toDecision(e, d, participant(e.actor, d.role ?? 'unknown'), stageName);
+        const decision = toDecision(e, d, participant(e.actor, d.role ?? 'unknown', e.stage), stageName);
         if (visit) visit.decision = decision;
+        decisions.push(decision);
         break;
       }
       case 'escalated':
@@ -311,7 +334,8 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
           kind: reasonKind,
           because:
             e.type === 'panelConvened'
-              ? `The ${decision?.by.roleLabel ?? 'chair'} convened a resolution panel.`
+              ? // By role and organisation only: the anonymised proforma takes this sentence as it is.
+                `The ${decision?.by.roleLabel ?? 'chair'} convened a resolution panel.`
               : (timeline[i].lines[0] ?? 'No reason was recorded.'),
           // A deadline escalation has no decision behind it; its reasons would belong to another stage.
           ...(decision?.reasons && reasonKind !== 'deadline' ? { reasons: decision.reasons } : {}),
@@ -337,19 +361,21 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
     policy: { name: pack?.name, title: pack?.policy.title, version: row.policy_version },
     timeZone: pack?.calendar.timeZone ?? 'Europe/London',
     status: row.status,
-    statusLabel: capitalise(statusLabel(row.status)),
+    statusLabel: statusTitle(row.status),
     openedAt: new Date(row.opened_at).toISOString(),
     ...(row.closed_at ? { closedAt: new Date(row.closed_at).toISOString() } : {}),
     childReference: row.child_reference,
     category: { id: row.category, label: pack?.categories.find((c) => c.id === row.category)?.label ?? row.category },
     description: row.description,
     flags,
-    flagLabels: (Object.keys(FLAG_LABELS) as (keyof typeof FLAG_LABELS)[]).filter((f) => flags[f]).map((f) => FLAG_LABELS[f]),
+    flagLabels: flagLabels(flags),
     parties,
     stages,
     escalations,
     ...(resolution ? { resolution } : {}),
+    decisions,
     timeline,
+    timelineByStage,
   };
 }
 
@@ -370,20 +396,18 @@ function toDecision(e: EventRecord, d: z.infer<typeof detailSchema>, by: Partici
   };
 }
 
-/** "2 March 2026, 09:15" in the partnership's zone: how the record and its PDF show instants. */
-export function formatDateTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
-}
-
-/** A review date (yyyy-mm-dd) as "15 June 2026"; it is a calendar date, so no zone applies. */
-export function formatDate(date: string): string {
-  const parsed = new Date(`${date.slice(0, 10)}T00:00:00Z`);
-  return Number.isNaN(parsed.getTime()) ? date : new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' }).format(parsed);
-}
-
 /** Who, in words: "line manager, Hillside Primary School". */
 export function describeParticipant(p: Participant): string {
   return p.organisation ? `${p.roleLabel}, ${p.organisation}` : p.roleLabel;
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * Who, by name where known, for the child's file: "Tara Team-Manager (line manager, Bromley
+ * Children's Social Care)"; without a name, "the line manager, Bromley Children's Social Care", or
+ * the side when even the organisation is unknown. Never for the proforma, which names nobody.
+ */
+export function describePerson(p: Participant & { id?: string }): string {
+  const role = describeParticipant(p);
+  if (p.name) return `${p.name} (${role})`;
+  return p.organisation ? `the ${role}` : `the ${p.roleLabel}${sideWords(p.side ? `${p.side}.` : undefined) ? ` for ${sideWords(`${p.side}.`)}` : ''}`;
+}

@@ -2,13 +2,17 @@
  * The record and the proforma as PDFs, for the child's file and for the board. pdfkit with its
  * built-in Helvetica (no font files to ship), A4, and a plain layout of headings and label/value
  * rows that survives printing and photocopying.
+ *
+ * Tagged for screen readers (PDF/UA's structure: a Document of headings and paragraphs, the
+ * language, the title shown instead of the file name); the marking and page numbers on every page
+ * are pagination artifacts, so a screen reader does not read them between every paragraph.
  */
 import { policyWithVersion } from '../shared/policyWording';
 import PDFDocument from 'pdfkit';
+import { formatDate, formatDateTime } from '../shared/presentation/dates';
+import { LESSON_LABELS, capitalise } from '../shared/presentation/labels';
 import {
-  describeParticipant,
-  formatDate,
-  formatDateTime,
+  describePerson,
   type CaseRecord,
   type Decision,
   type Lessons,
@@ -30,16 +34,10 @@ const BLACK = '#0b0c0c';
 const LABEL_WIDTH = 150;
 const GAP = 12;
 
-const LESSON_LABELS: Record<Exclude<keyof Lessons, 'notes'>, string> = {
-  trainingNeed: 'Training need',
-  commissioningNeed: 'Commissioning need',
-  agencyGuidance: 'New agency guidance',
-  partnershipGuidance: 'New partnership guidance',
-};
 
 export async function renderRecordPdf(record: CaseRecord, options: PdfOptions = {}): Promise<Buffer> {
   const when = (iso: string | undefined) => (iso ? formatDateTime(iso, record.timeZone) : undefined);
-  const doc = open(record.reference, `Record of professional disagreement ${record.reference}`, options);
+  const doc = open(`Record of professional disagreement ${record.reference}`, `${record.partnership.name}: the record for the child's file`, options);
   const done = collect(doc);
 
   title(doc, `Professional disagreement ${record.reference}`, `${record.partnership.name}. Record for the child's file.`);
@@ -49,6 +47,7 @@ export async function renderRecordPdf(record: CaseRecord, options: PdfOptions = 
     ["Child's reference", record.childReference],
     ['Policy', policyWithVersion(record.policy.title ?? record.policy.name ?? record.partnership.name, record.policy.version)],
     ['About', record.category.label],
+    ['Agencies', `${record.parties.raiser.agency.name} (raised it); ${record.parties.other.agency.name}`],
     ['Flags', record.flagLabels.join('; ') || 'None'],
     ['Status', record.statusLabel],
     ['Opened', when(record.openedAt)],
@@ -88,22 +87,28 @@ export async function renderRecordPdf(record: CaseRecord, options: PdfOptions = 
   }
 
   heading(doc, 'Timeline');
-  for (const entry of record.timeline) {
-    keepTogether(doc, [entry.title, when(entry.at) ?? '', ...entry.lines].join('\n'));
-    doc.font(BOLD).fontSize(10).fillColor(BLACK).text(entry.title);
-    doc.font(REGULAR).fontSize(9).fillColor(GREY).text(when(entry.at) ?? '');
-    doc.fontSize(10).fillColor(BLACK);
-    for (const line of entry.lines) doc.text(line);
-    doc.moveDown(0.5);
+  for (const group of record.timelineByStage) {
+    subheading(doc, group.heading);
+    for (const entry of group.entries) {
+      const at = [when(entry.at), when(entry.lastAt)].filter(Boolean).join(' to ');
+      keepTogether(doc, [entry.title, at, ...entry.lines].join('\n'));
+      tag(doc, 'P', () => {
+        doc.font(BOLD).fontSize(10).fillColor(BLACK).text(entry.title);
+        doc.font(REGULAR).fontSize(9).fillColor(GREY).text(at);
+        doc.fontSize(10).fillColor(BLACK);
+        for (const line of entry.lines) doc.text(line);
+      });
+      doc.moveDown(0.5);
+    }
   }
 
-  footer(doc, 'OFFICIAL-SENSITIVE');
+  marking(doc, 'OFFICIAL-SENSITIVE', 'OFFICIAL-SENSITIVE');
   doc.end();
   return done;
 }
 
 export async function renderProformaPdf(p: Proforma, options: PdfOptions = {}): Promise<Buffer> {
-  const doc = open(p.title, `${p.title}, ${p.partnership}`, options);
+  const doc = open(`${p.title}, ${p.partnership}`, `${p.title}, ${p.partnership}`, options);
   const done = collect(doc);
   const agency = (a: Proforma['agencies']['raiser']) => (a.type ? `${a.name} (${a.type})` : a.name);
 
@@ -167,7 +172,7 @@ export async function renderProformaPdf(p: Proforma, options: PdfOptions = {}): 
     paragraph(doc, 'None were recorded.');
   }
 
-  footer(doc, `Anonymised proforma ${p.proformaId}`);
+  marking(doc, undefined, `Anonymised proforma ${p.proformaId}`);
   doc.end();
   return done;
 }
@@ -180,8 +185,8 @@ function recordStage(doc: Doc, stage: StageVisit, when: (iso: string | undefined
     ['Deadline', when(stage.deadline)],
     ['Deadline passed', stage.deadlinePassed ? 'Yes, before an outcome was recorded' : undefined],
     ['Left', when(stage.leftAt)],
-    ['Taking part', stage.participants.map(describeParticipant).join('; ') || undefined],
-    ['Told', stage.informed.map(describeParticipant).join('; ') || undefined],
+    ['Taking part', stage.participants.map(describePerson).join('; ') || undefined],
+    ['Told', stage.informed.map(describePerson).join('; ') || undefined],
   ]);
   if (stage.decision) decisionFields(doc, stage.decision, when);
 }
@@ -189,7 +194,7 @@ function recordStage(doc: Doc, stage: StageVisit, when: (iso: string | undefined
 function decisionFields(doc: Doc, d: Decision, when: (iso: string | undefined) => string | undefined) {
   fields(doc, [
     ['Outcome', capitalise(d.outcomeLabel)],
-    ['Recorded by', `${describeParticipant(d.by)}, ${when(d.at)}`],
+    ['Recorded by', `${capitalise(describePerson(d.by))}, ${when(d.at)}`],
     ['Reasons', d.reasons],
     ['Agreed outcome', d.agreedOutcome],
     ['Agreed plan', d.agreedPlan],
@@ -225,11 +230,26 @@ function open(title: string, subject: string, options: PdfOptions): Doc {
     compress: options.compress ?? true,
     // Pages stay in memory until the end so the footer can number them ("page 2 of 5").
     bufferPages: true,
+    // Tagged PDF (PDF 1.7): structure, the language, and the title in the window's title bar.
+    tagged: true,
+    pdfVersion: '1.7',
+    displayTitle: true,
     lang: 'en-GB',
     info: { Title: title, Subject: subject, Creator: 'Resolve a professional disagreement' },
   });
+  const root = doc.struct('Document');
+  doc.addStructure(root);
+  roots.set(doc, root);
   doc.font(REGULAR).fillColor(BLACK);
   return doc;
+}
+
+/** Each document's structure root: every heading and paragraph is added to it, in reading order. */
+const roots = new WeakMap<Doc, PDFKit.PDFStructureElement>();
+
+/** Draws into one structure element (H1, H2, P...) of the document; page breaks are carried over. */
+function tag(doc: Doc, type: string, draw: () => void) {
+  roots.get(doc)!.add(doc.struct(type, {}, draw));
 }
 
 /** Listens before anything is written, so no chunk is missed. */
@@ -243,26 +263,29 @@ function collect(doc: Doc): Promise<Buffer> {
 }
 
 function title(doc: Doc, text: string, caption: string) {
-  doc.font(BOLD).fontSize(20).fillColor(BLACK).text(text);
-  doc.moveDown(0.3).font(REGULAR).fontSize(11).fillColor(GREY).text(caption).fillColor(BLACK);
+  tag(doc, 'H1', () => doc.font(BOLD).fontSize(20).fillColor(BLACK).text(text));
+  doc.moveDown(0.3);
+  tag(doc, 'P', () => doc.font(REGULAR).fontSize(11).fillColor(GREY).text(caption).fillColor(BLACK));
   doc.moveDown(0.5);
 }
 
 function heading(doc: Doc, text: string) {
   // A heading at the foot of a page with nothing under it reads as a mistake: move it on.
   if (room(doc) < 80) doc.addPage();
-  doc.moveDown(0.8).font(BOLD).fontSize(15).fillColor(BLACK).text(text, doc.page.margins.left);
+  doc.moveDown(0.8);
+  tag(doc, 'H2', () => doc.font(BOLD).fontSize(15).fillColor(BLACK).text(text, doc.page.margins.left));
   doc.moveDown(0.4);
 }
 
 function subheading(doc: Doc, text: string) {
   if (room(doc) < 60) doc.addPage();
-  doc.moveDown(0.4).font(BOLD).fontSize(12).fillColor(BLACK).text(text, doc.page.margins.left);
+  doc.moveDown(0.4);
+  tag(doc, 'H3', () => doc.font(BOLD).fontSize(12).fillColor(BLACK).text(text, doc.page.margins.left));
   doc.moveDown(0.3);
 }
 
 function paragraph(doc: Doc, text: string) {
-  doc.font(REGULAR).fontSize(10).fillColor(BLACK).text(text, doc.page.margins.left, doc.y, { width: contentWidth(doc) });
+  tag(doc, 'P', () => doc.font(REGULAR).fontSize(10).fillColor(BLACK).text(text, doc.page.margins.left, doc.y, { width: contentWidth(doc) }));
   doc.moveDown(0.5);
 }
 
@@ -279,16 +302,21 @@ function fields(doc: Doc, rows: Row[]) {
     if (height > room(doc)) {
       if (height > usableHeight(doc)) {
         // Longer than a page (a long plan): label above, value flowing across pages.
-        doc.font(BOLD).text(label, left, doc.y, { width: contentWidth(doc) });
-        doc.font(REGULAR).text(value, left, doc.y, { width: contentWidth(doc) });
+        tag(doc, 'P', () => {
+          doc.font(BOLD).text(label, left, doc.y, { width: contentWidth(doc) });
+          doc.font(REGULAR).text(value, left, doc.y, { width: contentWidth(doc) });
+        });
         doc.moveDown(0.3);
         continue;
       }
       doc.addPage();
     }
     const y = doc.y;
-    doc.font(BOLD).fillColor(BLACK).text(label, left, y, { width: LABEL_WIDTH });
-    doc.font(REGULAR).text(value, left + LABEL_WIDTH + GAP, y, { width: valueWidth });
+    // One paragraph per row: a screen reader reads the label, then its value.
+    tag(doc, 'P', () => {
+      doc.font(BOLD).fillColor(BLACK).text(label, left, y, { width: LABEL_WIDTH });
+      doc.font(REGULAR).text(value, left + LABEL_WIDTH + GAP, y, { width: valueWidth });
+    });
     doc.x = left;
     doc.y = y + height + 4;
   }
@@ -300,25 +328,36 @@ function keepTogether(doc: Doc, text: string) {
   if (height > room(doc) && height < usableHeight(doc)) doc.addPage();
 }
 
-/** The marking and page numbers on every page, written once all pages exist. */
-function footer(doc: Doc, marking: string) {
+/**
+ * The marking at the head and foot of every page, and page numbers, written once all pages exist,
+ * as pagination artifacts (not part of the document's reading order).
+ */
+function marking(doc: Doc, header: string | undefined, footer: string) {
   const { start, count } = doc.bufferedPageRange();
   for (let i = start; i < start + count; i++) {
     doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    // Writing inside the bottom margin would otherwise make pdfkit start a new page.
+    const { top, bottom } = doc.page.margins;
+    // Writing inside the margins would otherwise make pdfkit start a new page.
     doc.page.margins.bottom = 0;
-    const y = doc.page.height - 40;
+    doc.page.margins.top = 0;
     const left = doc.page.margins.left;
     const width = contentWidth(doc);
-    doc.font(BOLD).fontSize(9).fillColor(BLACK).text(marking, left, y, { width, align: 'center', lineBreak: false });
+    if (header) {
+      doc.markContent('Artifact', { type: 'Pagination', attached: ['Top'] });
+      doc.font(BOLD).fontSize(9).fillColor(BLACK).text(header, left, 28, { width, align: 'center', lineBreak: false });
+      doc.endMarkedContent();
+    }
+    const y = doc.page.height - 40;
+    doc.markContent('Artifact', { type: 'Pagination', attached: ['Bottom'] });
+    doc.font(BOLD).fontSize(9).fillColor(BLACK).text(footer, left, y, { width, align: 'center', lineBreak: false });
     doc.font(REGULAR).fontSize(8).fillColor(GREY).text(`Page ${i - start + 1} of ${count}`, left, y, { width, align: 'right', lineBreak: false });
+    doc.endMarkedContent();
     doc.page.margins.bottom = bottom;
+    doc.page.margins.top = top;
   }
   doc.fillColor(BLACK);
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const contentWidth = (doc: Doc) => doc.page.width - doc.page.margins.left - doc.page.margins.right;
 const usableHeight = (doc: Doc) => doc.page.height - doc.page.margins.top - doc.page.margins.bottom;
 const room = (doc: Doc) => doc.page.height - doc.page.margins.bottom - doc.y;

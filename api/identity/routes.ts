@@ -31,7 +31,12 @@ export interface SignInDeps {
   development: boolean;
 }
 
-const emailSchema = z.string().trim().toLowerCase().pipe(z.email('Enter an email address in the correct format, like name@example.org'));
+const emailSchema = z
+  .string({ error: 'Enter your work email address' })
+  .trim()
+  .toLowerCase()
+  .min(1, 'Enter your work email address')
+  .pipe(z.email('Enter an email address in the correct format, like name@example.org'));
 const codeSchema = z.string().trim().regex(/^\d{6}$/, 'Enter the 6-digit code from the email');
 
 const CODE_PROBLEMS = {

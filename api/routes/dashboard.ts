@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app';
 import { apiRule } from '../apiClients';
 import type { PolicyPack } from '../../shared/policy/schema';
-import { dashboardFilterSchema, monthlyChartSvg, partnershipStats, statsToCsv, type DashboardFilter } from '../dashboard';
+import { casesToCsv, dashboardFilterSchema, monthlyChartSvg, namesFrom, partnershipCaseLines, partnershipStats, type DashboardFilter } from '../dashboard';
 import { sendProblem, sendValidationProblem, zodProblems, type FieldProblem } from '../problem';
 
 export interface DashboardRouterOptions {
@@ -55,7 +55,9 @@ export function dashboardRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options:
     const checked = check(req);
     if (!checked.ok) return refuse(checked, req, res);
     const at = now();
-    const csv = statsToCsv(await stats(checked.pack, checked.filter, at));
+    // One row per case, in the words a spreadsheet user expects (the numbers are the JSON's).
+    const lines = await partnershipCaseLines(deps.db, checked.pack.id, checked.filter, at, { timeZone: checked.pack.calendar.timeZone });
+    const csv = casesToCsv(lines, checked.pack, at);
     res.attachment(`${checked.pack.id}-escalations-${at.toISOString().slice(0, 10)}.csv`);
     res.type('text/csv; charset=utf-8').send(csv);
   });
@@ -83,6 +85,7 @@ export function dashboardRouter(deps: Pick<AppDeps, 'db' | 'policies'>, options:
     res.render('dashboard.njk', {
       pack,
       stats: result,
+      names: namesFrom(pack),
       chart: monthlyChartSvg(result.monthly),
       filter: { from: checked.filter.from ?? '', to: checked.filter.to ?? '', agency: checked.filter.agency ?? '' },
       agencies,

@@ -4,6 +4,7 @@
  * Both become Temporal Updates, whose validator refuses a case that has already ended.
  */
 import { Router, type Request, type Response } from 'express';
+import { govukMessage, type FieldWords } from '../formWording';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -19,6 +20,9 @@ import { referenceSchema } from '../schemas';
 import { RETRY_AFTER_SECONDS } from '../availability';
 
 export const REASON_MAX = 2_000;
+
+/** The withdraw form's reason in GOV.UK error wording: "Enter why you are withdrawing the disagreement". */
+const WITHDRAW_REASON: FieldWords = { name: 'why you are withdrawing the disagreement' };
 
 export const endCaseSchema = z
   .object({
@@ -132,7 +136,7 @@ export function endCaseRouter(deps: AppDeps): Router {
         csrfToken: generateCsrfToken(req, res),
         values,
         reasonMax: REASON_MAX,
-        errors: errors.map((p) => ({ text: p.path ? `${p.path === 'reason' ? 'Why you are withdrawing' : p.path} ${p.message}` : p.message, href: '#reason', path: p.path })),
+        errors: errors.map((p) => ({ text: p.path ? govukMessage(p, p.path === 'reason' ? WITHDRAW_REASON : undefined) : p.message, href: '#reason', path: p.path })),
       });
     if (!validateRequest(req)) return showForm(403, [{ path: '', message: 'Your form had expired. Check your reason and send it again.' }]);
     const form = endCaseSchema.safeParse({ reason: values.reason });

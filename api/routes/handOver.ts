@@ -14,7 +14,7 @@ import type { HandOverOptions, HandOverPerson } from '../../shared/handover';
 import { verifiedLink } from '../identity/decisionLink';
 import { formProtection } from '../csrf';
 import { queryCaseState } from '../caseState';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import type { AppDeps } from '../app';
 import type { LinkClaims } from '../../shared/links';

@@ -12,7 +12,7 @@ import type { PolicyPack } from '../../shared/policy/schema';
 import { describeDeadline } from '../../shared/calendar/workingTime';
 import { requirePerson } from '../identity/access';
 import { principalOf } from '../identity/principal';
-import { statusLabel, STATUSES } from '../casePage';
+import { statusTitle as statusLabel, STATUSES } from '../../shared/presentation/labels';
 import type { CaseStatus } from '../../shared/contract';
 import { lateBy, overdueSql, overdueWords } from '../../shared/overdue';
 

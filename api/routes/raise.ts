@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { PolicyPack } from '../../shared/policy/schema';
 import type { OpenDisagreement } from '../schemas';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import type { AppDeps } from '../app';
 import { DependencyUnavailable, checkTemporal } from '../availability';
 import { openCase, validateNewCase } from '../cases';

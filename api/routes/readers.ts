@@ -6,7 +6,7 @@
 import { apiRule } from '../apiClients';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import type { PolicyPack } from '../../shared/policy/schema';
 import type { AppDeps } from '../app';
 import { logAccess } from '../accessLog';

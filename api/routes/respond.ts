@@ -14,7 +14,7 @@ import { recordLinkOpening } from '../../db/linkOpenings';
 import { queryCaseState } from '../caseState';
 import { caseInFront, readCaseForDecision } from '../caseInFront';
 import type { LinkClaims } from '../../shared/links';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import type { AppDeps } from '../app';
 import { decisionFormSchema, toOutcome, type DecisionForm } from '../schemas';
 import { zodProblems, type FieldProblem } from '../problem';

@@ -144,7 +144,7 @@ describe('the pages, in a browser', () => {
       'Told for information: child protection chair',
       'Outcome recorded at stage 2: Escalate to line manager: resolved',
       'Agreed plan: Team manager convenes it; school attends.',
-      'Review date: 2027-01-15',
+      'Review date: 15 January 2027',
       'Resolved at stage 2',
       'Written confirmation sent',
     ]) {

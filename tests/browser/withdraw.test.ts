@@ -38,8 +38,8 @@ describe('withdrawing, in a browser', () => {
     await checkPage(page, '20-withdraw-form');
 
     await page.getByRole('button', { name: 'Withdraw the disagreement' }).click();
-    expect(await page.textContent('.govuk-error-summary')).toContain('Why you are withdrawing is required');
-    expect(await page.textContent('#reason-error')).toContain('is required');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Enter why you are withdrawing the disagreement');
+    expect(await page.textContent('#reason-error')).toContain('Enter why you are withdrawing the disagreement');
     await checkPage(page, '21-withdraw-form-errors');
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');
   });

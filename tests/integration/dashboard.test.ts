@@ -9,10 +9,10 @@ import express from 'express';
 import nunjucks from 'nunjucks';
 import type { Database } from '../../db/database';
 import { appendEvent } from '../../db/record';
-import { dashboardFilterSchema, monthlyChartSvg, partnershipStats, statsToCsv, type DashboardFilter, type PartnershipStats } from '../../api/dashboard';
+import { casesToCsv, dashboardFilterSchema, monthlyChartSvg, partnershipCaseLines, partnershipStats, type DashboardFilter, type PartnershipStats } from '../../api/dashboard';
 import { dashboardRouter } from '../../api/routes/dashboard';
 import { apiClientAuth, createApiClient } from '../../api/apiClients';
-import { roleLabel } from '../../mail/render';
+import { addViewHelpers } from '../../api/viewHelpers';
 import { loadPolicyRegistry } from '../../shared/policy/load';
 import { databaseKinds, freshDatabase } from '../support/databases';
 import { bearer } from '../support/system';
@@ -38,6 +38,7 @@ interface Seed {
   other: string;
   opened: string;
   steps: Step[];
+  flags?: { childProtectionPlan?: boolean; lookedAfter?: boolean; immediateHarm?: boolean };
 }
 
 /**
@@ -70,7 +71,7 @@ async function seed(db: Database, c: Seed) {
   await db.query(
     `INSERT INTO cases (reference, partnership_id, policy_version, category, raiser, other_party, child_reference, description, flags,
                         status, current_stage, stage_name, stage_deadline, opened_at, closed_at)
-     VALUES ($1, $2, '1.5', $3, $4, $5, 'NHS 943 476 5919', 'Sam Smith was sent home from school with bruising', '{}', $6, $7, $8, $9, $10, $11)`,
+     VALUES ($1, $2, '1.5', $3, $4, $5, 'NHS 943 476 5919', 'Sam Smith was sent home from school with bruising', $12, $6, $7, $8, $9, $10, $11)`,
     [
       c.reference,
       c.partnership ?? 'bromley',
@@ -83,6 +84,7 @@ async function seed(db: Database, c: Seed) {
       deadline,
       c.opened,
       closed,
+      JSON.stringify(c.flags ?? {}),
     ],
   );
   // Through the record's own writer, which chains each event to the one before.
@@ -115,7 +117,7 @@ const HEALTH = 'bromley-health';
 const R = (n: number) => `BSCP-2026-R${String(n).padStart(5, '0')}`;
 const bromley: Seed[] = [
   {
-    reference: R(1), category: 'levels-of-need', raiser: SCHOOL, other: CSC, opened: '2026-01-05T10:00:00Z',
+    reference: R(1), category: 'levels-of-need', raiser: SCHOOL, other: CSC, opened: '2026-01-05T10:00:00Z', flags: { childProtectionPlan: true, immediateHarm: true },
     steps: [
       { enter: 1, at: '2026-01-05T10:00:01Z', deadline: '2026-01-12T17:00:00Z' },
       { outcome: 'resolved', at: '2026-01-07T10:00:00Z', stage: 1 },
@@ -185,7 +187,7 @@ const bromley: Seed[] = [
   },
   {
     // The stage prompts at its deadline rather than escalating, and nobody has answered yet.
-    reference: R(6), category: 'levels-of-need', raiser: POLICE, other: SCHOOL, opened: '2026-02-23T10:00:00Z',
+    reference: R(6), category: 'levels-of-need', raiser: POLICE, other: SCHOOL, opened: '2026-02-23T10:00:00Z', flags: { childProtectionPlan: true, lookedAfter: true },
     steps: [
       { enter: 1, at: '2026-02-23T10:00:01Z', deadline: '2026-03-02T17:00:00Z' },
       { deadlinePassed: 1, at: '2026-03-02T17:00:00Z' },
@@ -203,7 +205,7 @@ const bromley: Seed[] = [
     ],
   },
   {
-    reference: R(3), category: 'levels-of-need', raiser: HEALTH, other: SCHOOL, opened: '2026-03-11T14:00:00Z',
+    reference: R(3), category: 'levels-of-need', raiser: HEALTH, other: SCHOOL, opened: '2026-03-11T14:00:00Z', flags: { childProtectionPlan: true },
     steps: [
       { enter: 1, at: '2026-03-11T14:00:01Z', deadline: '2026-03-18T17:00:00Z' },
       { outcome: 'notResolved', at: '2026-03-16T10:00:00Z', stage: 1 },
@@ -429,44 +431,75 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
     });
   });
 
-  describe('statsToCsv', () => {
-    it('writes one section,key,measure,value row per number', async () => {
-      const csv = statsToCsv(await stats(db));
+  describe('the open cases and the flags', () => {
+    it('lists every open case (not only the overdue one), nearest deadline first, and marks the overdue', async () => {
+      const all = await stats(db);
+      expect(all.openCases.map((c) => [c.reference, c.stage, c.overdue])).toEqual([
+        [R(6), 2, true],
+        [R(3), 2, false],
+        [R(8), 1, false],
+        [R(10), null, false],
+      ]);
+      expect(all.openCases[0].flags).toEqual({ childProtectionPlan: true, lookedAfter: true, immediateHarm: false });
+    });
+
+    it('counts each flag over all the cases and the open ones', async () => {
+      expect((await stats(db)).flags).toEqual([
+        { flag: 'childProtectionPlan', label: 'Child protection plan', all: 3, open: 2 },
+        { flag: 'lookedAfter', label: 'Looked after child', all: 1, open: 1 },
+        { flag: 'immediateHarm', label: 'Thought to be at risk of immediate harm', all: 1, open: 0 },
+      ]);
+      expect((await stats(db, { from: '2026-03-01' })).flags.map((f) => f.all)).toEqual([1, 0, 0]);
+    });
+  });
+
+  describe('casesToCsv', () => {
+    const pack = () => loadPolicyRegistry().get('bromley')!;
+
+    it('writes one row per case with the columns a spreadsheet user expects: names, dd/mm/yyyy dates, Yes and No, never ids', async () => {
+      const csv = casesToCsv(await partnershipCaseLines(db, 'bromley', {}, NOW), pack(), NOW);
       expect(csv.endsWith('\r\n')).toBe(true);
       const rows = parseCsv(csv);
-      expect(rows[0]).toEqual(['section', 'key', 'measure', 'value']);
-      expect(rows.every((r) => r.length === 4)).toBe(true);
-      const value = (section: string, key: string, measure: string) => rows.find((r) => r[0] === section && r[1] === key && r[2] === measure)?.[3];
-      expect(value('report', '', 'partnership')).toBe('bromley');
-      expect(value('report', '', 'from')).toBe('');
-      expect(value('openByStage', '2', 'name')).toBe('Escalate to line manager');
-      expect(value('openByStage', '2', 'open')).toBe('2');
-      expect(value('openByStage', 'starting', 'open')).toBe('1');
-      expect(value('openByAgency', SCHOOL, 'open')).toBe('3');
-      expect(value('overdue', R(6), 'deadline')).toBe('2026-03-09T17:00:00.000Z');
-      expect(value('byCategory', 'levels-of-need', 'total')).toBe('4');
-      expect(value('byStageReached', '6', 'cases')).toBe('1');
-      expect(value('escalations', '', 'notResolved')).toBe('6');
-      expect(value('resolution', '', 'medianDays')).toBe('8.6');
-      expect(value('resolution', '', 'p90Days')).toBe('33');
-      expect(rows.filter((r) => r[0] === 'monthly')).toEqual([
-        ['monthly', '2026-01', 'opened', '3'],
-        ['monthly', '2026-01', 'resolved', '2'],
-        ['monthly', '2026-02', 'opened', '3'],
-        ['monthly', '2026-02', 'resolved', '2'],
-        ['monthly', '2026-03', 'opened', '4'],
-        ['monthly', '2026-03', 'resolved', '2'],
+      expect(rows[0]).toEqual([
+        'Reference', 'Partnership', 'Raised on', 'Raising agency', 'Other agency', 'About', 'Stage', 'Stage name', 'Highest stage reached',
+        'Status', 'Deadline', 'Overdue', 'Child protection plan', 'Looked after child', 'Thought to be at risk of immediate harm', 'Closed on', 'Days open',
       ]);
+      expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(bromley.map((c) => c.reference).sort());
+      expect(rows.every((r) => r.length === rows[0].length)).toBe(true);
+      const byRef = (ref: string) => Object.fromEntries(rows[0].map((h, i) => [h, rows.find((r) => r[0] === ref)![i]]));
+      expect(byRef(R(6))).toEqual({
+        Reference: R(6),
+        Partnership: 'Bromley Safeguarding Children Partnership',
+        'Raised on': '23/02/2026',
+        'Raising agency': expect.stringMatching(/Police/),
+        'Other agency': 'Hillside Primary School',
+        About: 'Levels of need',
+        Stage: '2',
+        'Stage name': 'Escalate to line manager',
+        'Highest stage reached': '2',
+        Status: 'Open',
+        Deadline: '09/03/2026',
+        Overdue: 'Yes',
+        'Child protection plan': 'Yes',
+        'Looked after child': 'Yes',
+        'Thought to be at risk of immediate harm': 'No',
+        'Closed on': '',
+        'Days open': '25',
+      });
+      expect(byRef(R(1))).toMatchObject({ Status: 'Resolved', 'Closed on': '07/01/2026', Deadline: '', Overdue: 'No', 'Days open': '2', 'Thought to be at risk of immediate harm': 'Yes' });
+      expect(byRef(R(10))).toMatchObject({ Stage: '', 'Stage name': '', Status: 'Open', Deadline: '', Overdue: 'No' });
+      // No ids and nothing personal.
+      for (const id of [SCHOOL, CSC, POLICE, HEALTH, 'levels-of-need', 'bromley,', 'open,', 'true', 'false']) expect(csv).not.toContain(id);
+      for (const personal of ['Ann Teacher', 'ann.teacher', 'Sam Smith', '943 476 5919']) expect(csv).not.toContain(personal);
+      expect(csv).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     });
 
     it('quotes commas and quotes, and keeps formula-like text as text', async () => {
-      const base = await stats(db, { agency: 'nobody-here' });
-      const csv = statsToCsv({ ...base, openByStage: [{ stage: 1, name: 'Talk, then "agree"', count: 1 }], byCategory: [{ category: '=HYPERLINK("x")', total: 1, resolved: 0 }] });
-      expect(csv).toContain('openByStage,1,name,"Talk, then ""agree"""\r\n');
-      const rows = parseCsv(csv);
-      expect(rows.find((r) => r[0] === 'openByStage' && r[2] === 'name')).toEqual(['openByStage', '1', 'name', 'Talk, then "agree"']);
-      expect(rows.find((r) => r[0] === 'byCategory')?.[1]).toBe(`'=HYPERLINK("x")`);
-      expect(value(rows, 'resolution', 'medianDays')).toBe('');
+      const [line] = await partnershipCaseLines(db, 'bromley', {}, NOW);
+      const odd = { ...pack(), name: 'Talk, then "agree"', categories: [{ id: line.category, label: '=HYPERLINK("x")' }] } as ReturnType<typeof pack>;
+      const csv = casesToCsv([line], odd, NOW);
+      expect(csv).toContain(',"Talk, then ""agree""",');
+      expect(parseCsv(csv)[1][5]).toBe(`'=HYPERLINK("x")`);
     });
   });
 
@@ -522,8 +555,7 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
       const app = express();
       const govuk = join(require.resolve('govuk-frontend/package.json'), '..', 'dist');
       const views = nunjucks.configure([join(__dirname, '..', '..', 'api', 'views'), govuk], { autoescape: true, express: app });
-      views.addGlobal('roleLabel', roleLabel);
-      views.addFilter('dateTime', (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso)));
+      addViewHelpers(views);
       app.set('view engine', 'njk');
       app.use(express.json());
       // The API's numbers need a read key of the partnership, as api/app.ts mounts it.
@@ -587,9 +619,9 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
       expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="?bromley-escalations-2026-03-20\.csv"?$/);
       const rows = parseCsv(await res.text());
-      expect(rows[0]).toEqual(['section', 'key', 'measure', 'value']);
-      expect(rows).toContainEqual(['report', '', 'agency', POLICE]);
-      expect(rows).toContainEqual(['resolution', '', 'p90Days', '36.4']);
+      expect(rows[0].slice(0, 3)).toEqual(['Reference', 'Partnership', 'Raised on']);
+      // The filter applies: only the cases with the police on either side.
+      expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(bromley.filter((c) => c.raiser === POLICE || c.other === POLICE).map((c) => c.reference).sort());
     });
 
     it('shows the dashboard page with the chart and the export links', async () => {
@@ -606,6 +638,12 @@ describe.each(databaseKinds)('partnership dashboard (%s)', (kind) => {
       expect(html).toContain('href="/api/partnerships/bromley/stats.csv?from=2026-02-01&amp;to=2026-02-28"');
       expect(html).toContain('href="/api/partnerships/bromley/stats?from=2026-02-01&amp;to=2026-02-28"');
       expect(html).toContain(`href="/cases/${R(6)}"`);
+      // Every open case of the cohort is listed with drill-down, the overdue one tagged; flags are counted.
+      const open = html.slice(html.indexOf('id="open-cases"'), html.indexOf('id="flags"'));
+      expect(open).toContain(`href="/cases/${R(6)}"`);
+      expect(open).toContain('Overdue');
+      expect(open).toContain('Child protection plan; Looked after child');
+      expect(html).toMatch(/id="flags"[\s\S]*Child protection plan[\s\S]*href="\/partnerships\/bromley\/cases\?from=2026-02-01&amp;to=2026-02-28&amp;status=open&amp;flag=childProtectionPlan"/);
       expect(html).toMatch(/<input[^>]*id="from"[^>]*value="2026-02-01"/);
       expect(html).not.toContain('Ann Teacher');
     });
@@ -675,10 +713,6 @@ function parseCsv(text: string): string[][] {
   }
   if (field || row.length) rows.push([...row, field]);
   return rows;
-}
-
-function value(rows: string[][], section: string, measure: string) {
-  return rows.find((r) => r[0] === section && r[2] === measure)?.[3];
 }
 
 /** Every tag closed in order, one root, and no bare ampersand or angle bracket in text. */

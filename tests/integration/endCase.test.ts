@@ -132,10 +132,10 @@ describe('withdrawing and closing a case', () => {
     expect(empty.status).toBe(400);
     const emptyHtml = await empty.text();
     expect(emptyHtml).toContain('There is a problem');
-    expect(emptyHtml).toContain('Why you are withdrawing is required');
+    expect(emptyHtml).toContain('Enter why you are withdrawing the disagreement');
     const tooLong = await raiser.post(`/cases/${reference}/withdraw`, { _csrf: csrfIn(emptyHtml)!, reason: 'x'.repeat(2001) });
     expect(tooLong.status).toBe(400);
-    expect(await tooLong.text()).toContain('must be 2000 characters or fewer');
+    expect(await tooLong.text()).toContain('Why you are withdrawing the disagreement must be 2,000 characters or fewer');
     // Nothing reached the workflow.
     expect((await suite.temporal.workflow.getHandle(reference).describe()).status.name).toBe('RUNNING');
     await suite.temporal.workflow.getHandle(reference).terminate('test finished');

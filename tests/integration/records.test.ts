@@ -105,6 +105,12 @@ async function insertCase(db: Database) {
       T.resolved,
     ],
   );
+  // The address the stage 2 invitation went to: the record names the manager who decided from it.
+  await db.query(
+    `INSERT INTO notifications (key, reference, kind, stage, recipient_id, recipient_role, email)
+     VALUES ($1, $2, 'stageInvitation', 2, 'other.lineManager.0', 'lineManager', 'csc.team.manager@example.org')`,
+    [`${REFERENCE}:2:other.lineManager.0:stageInvitation`, REFERENCE],
+  );
   // Through the record's own writer: events are hash-chained, so a bare INSERT is refused.
   for (const [seq, [type, at, stage, actor, detail]] of EVENTS.entries()) {
     await appendEvent(db, { reference: REFERENCE, seq, type, at, stage, actor, detail: detail as Record<string, unknown> });
@@ -158,6 +164,8 @@ const IDENTIFYING = [
   'Daniel',
   'Whitfield',
   'Jayden Smith',
+  // The manager who decided stage 2, named in the record from the directory (never in the proforma).
+  'Tara Team-Manager',
   'Jayden',
   'Smith',
   'Kelly',
@@ -321,7 +329,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
     it('prints to a PDF with the reference, the marking and the agreed plan', async () => {
       const pdf = await renderRecordPdf(record, { compress: false });
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-      expect(pdfInfoTitle(pdf)).toBe(REFERENCE);
+      expect(pdfInfoTitle(pdf)).toBe(`Record of professional disagreement ${REFERENCE}`);
       const text = pdfText(pdf);
       expect(text).toContain(REFERENCE);
       expect(text).toContain('OFFICIAL-SENSITIVE');
@@ -329,6 +337,69 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       expect(text).toContain(CHILD_REFERENCE);
       expect(text).toContain('Timeline');
       expect(text).toContain('Escalated from stage 1 to stage 2');
+    });
+
+    it('names who decided, by name and agency, and groups the timeline by stage', () => {
+      const [discuss, managers] = record.stages;
+      expect(discuss.decision?.by).toMatchObject({ name: OTHER.name, roleLabel: 'practitioner', organisation: "Bromley Children's Social Care" });
+      expect(managers.decision?.by).toMatchObject({ name: 'Tara Team-Manager', roleLabel: 'line manager', organisation: "Bromley Children's Social Care" });
+      expect(record.decisions.map((d) => d.by.name)).toEqual([OTHER.name, 'Tara Team-Manager']);
+      // Never "By the practitioner" when there are two: which one, by name and agency.
+      expect(record.timeline[2].lines[0]).toBe(`By ${OTHER.name} (practitioner, Bromley Children's Social Care).`);
+      expect(record.timeline[6].lines[0]).toBe("By Tara Team-Manager (line manager, Bromley Children's Social Care).");
+      expect(record.timeline[6].lines).toContain('Review date: 15 June 2026');
+      expect(record.timelineByStage.map((g) => [g.heading, g.entries.length])).toEqual([
+        ['Raised', 1],
+        ['Stage 1: Discuss with the other worker', 3],
+        ['Stage 2: Escalate to line manager', 4],
+      ]);
+    });
+
+    it('prints to a PDF tagged for screen readers and marked OFFICIAL-SENSITIVE at the head and foot of every page', async () => {
+      // A long plan makes several pages.
+      const long = { ...record, description: `${record.description}\n\n${'The school has recorded its concerns in detail. '.repeat(300)}` };
+      const raw = (await renderRecordPdf(long, { compress: false })).toString('latin1');
+      const objects = new Map([...raw.matchAll(/\n(\d+) 0 obj\n([\s\S]*?)\nendobj/g)].map((m) => [m[1], m[2]]));
+      const pages = [...objects.values()].filter((o) => /\/Type \/Page\n/.test(o));
+      expect(pages.length).toBeGreaterThan(2);
+      const marking = Buffer.from('OFFICIAL-SENSITIVE', 'latin1').toString('hex');
+      for (const page of pages) {
+        const content = objects.get(/\/Contents (\d+) 0 R/.exec(page)![1])!;
+        // Top and bottom of the page (pdfkit flips the y axis: a large y is near the top).
+        const ys = [...content.matchAll(new RegExp(`1 0 0 1 [\\d.]+ ([\\d.]+) Tm\\n/F\\d+ \\d+ Tf\\n\\[<${marking}> 0\\] TJ`, 'g'))].map((m) => Number(m[1]));
+        expect(ys.some((y) => y > 780)).toBe(true);
+        expect(ys.some((y) => y < 60)).toBe(true);
+        // As pagination artifacts, out of the reading order.
+        expect(content).toMatch(/\/Artifact <<\n\/Type \/Pagination/);
+      }
+      const catalog = [...objects.values()].find((o) => /\/Type \/Catalog/.test(o))!;
+      expect(catalog).toMatch(/\/Lang \(en-GB\)/);
+      expect(objects.get(/\/MarkInfo (\d+) 0 R/.exec(catalog)![1])).toMatch(/\/Marked true/);
+      const tree = objects.get(/\/StructTreeRoot (\d+) 0 R/.exec(catalog)![1])!;
+      expect(tree).toMatch(/\/Type \/StructTreeRoot/);
+      expect(objects.get(/\/ViewerPreferences (\d+) 0 R/.exec(catalog)![1])).toMatch(/\/DisplayDocTitle true/);
+      // Structure: a document of headings and paragraphs.
+      const types = [...raw.matchAll(/\/S \/(\w+)/g)].map((m) => m[1]);
+      expect(types).toEqual(expect.arrayContaining(['Document', 'H1', 'H2', 'H3', 'P']));
+    });
+
+    it('shows the case page with the agencies, flags, agreed plan, review date, deciders by name and the timeline by stage', async () => {
+      const res = await get(`/cases/${REFERENCE}`);
+      expect(res.status).toBe(200);
+      const text = textOf(await res.text());
+      for (const expected of [
+        `Raised by ${RAISER.name}, Hillside Primary School`,
+        `With ${OTHER.name}, Bromley Children's Social Care`,
+        'Flags Child protection plan',
+        `Agreed plan ${AGREED_PLAN}`,
+        'Review date 15 June 2026',
+        "Tara Team-Manager (line manager, Bromley Children's Social Care)",
+        'Stage 1: Discuss with the other worker',
+        `By ${OTHER.name} (practitioner, Bromley Children's Social Care).`,
+      ]) {
+        expect(text).toContain(expected);
+      }
+      expect(text).not.toContain('By the practitioner.');
     });
 
     it('is served as a page and as a PDF download', async () => {
@@ -355,7 +426,7 @@ describe('the record for the child\'s file and the anonymised proforma (pglite)'
       // Without this, a broken pdfText or a mistyped value would make the checks below pass vacuously.
       const recordText = pdfText(await renderRecordPdf(record, { compress: false }));
       const found = IDENTIFYING.filter((value) => mentions(recordText, value));
-      expect(found).toEqual(expect.arrayContaining([CHILD_REFERENCE, RAISER.name, OTHER.email, 'Jayden Smith', '12/03/2015', '14 Acacia Avenue', 'BR1 3AB', '020 7946 0958', '2 March 2026', REVIEW_DATE]));
+      expect(found).toEqual(expect.arrayContaining([CHILD_REFERENCE, RAISER.name, OTHER.email, 'Jayden Smith', '12/03/2015', '14 Acacia Avenue', 'BR1 3AB', '020 7946 0958', '2 March 2026', '15 June 2026']));
     });
 
     it('keeps what the board needs to learn from the case', () => {

@@ -75,7 +75,9 @@ const record: CaseRecord = {
       reasons: 'Social care still says the threshold is not met.',
     },
   ],
+  decisions: [],
   timeline: [],
+  timelineByStage: [],
 };
 
 const stage3: StageView = {

@@ -5,7 +5,7 @@
  * carries one). How they lay out at 320 px is checked in Chromium (tests/browser/emailsOnPhone.test.ts).
  */
 import { otherSideSentence, whySentence } from '../../mail/emailWords';
-import { roleLabel } from '../../mail/render';
+import { roleLabel } from '../../shared/presentation/labels';
 import type { NotificationKind } from '../../shared/events';
 import { SAMPLES, SAMPLE_CASE_URL, SAMPLE_SIDES, renderSamples, type RenderedSample } from '../support/emailSamples';
 

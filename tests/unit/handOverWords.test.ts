@@ -1,7 +1,7 @@
 /** What people read about a hand-over and a note: the emails (no reason, no note text) and the timeline. */
 import { createHash } from 'node:crypto';
 import { renderNotification } from '../../mail/render';
-import { describeEvent, type NoteText } from '../../api/timeline';
+import { describeEvent, type NoteText } from '../../shared/presentation/timeline';
 import type { Notification, StoredCaseEvent } from '../../shared/events';
 
 const invitation: Notification = {
@@ -64,12 +64,12 @@ describe('the timeline of a hand-over and a note', () => {
     const digest = createHash('sha256').update(body).digest('hex');
     const e = { seq: 10, type: 'noteAdded', at, stage: 2, actor: 'raiser.worker.0', detail: { noteId: 'n1', digest, by: { id: 'raiser.worker.0', role: 'worker' }, told: [{ id: 'other.worker.0', role: 'worker' }] } } as StoredCaseEvent;
     const note: NoteText = { authorName: 'Ann Teacher', authorAs: 'raiser', body, digest };
-    expect(describeEvent(e, stageName, new Map([['n1', note]]))).toEqual({
+    expect(describeEvent(e, stageName, undefined, new Map([['n1', note]]))).toEqual({
       at,
       title: 'Note by Ann Teacher (the practitioner who raised it)',
       lines: [body, 'Emailed that a note was added: practitioner.'],
     });
-    const altered = describeEvent(e, stageName, new Map([['n1', { ...note, body: 'A strategy meeting is not needed.' }]]));
+    const altered = describeEvent(e, stageName, undefined, new Map([['n1', { ...note, body: 'A strategy meeting is not needed.' }]]));
     expect(altered.lines.join(' ')).not.toContain('not needed');
     expect(altered.lines[0]).toMatch(/does not match what was recorded/);
     expect(describeEvent(e, stageName).title).toBe('Note by the practitioner');

@@ -1,5 +1,5 @@
 /** The timeline names the API client that opened or ended a case, and reads older events, which name none, as before. */
-import { describeEvent } from '../../api/timeline';
+import { describeEvent } from '../../shared/presentation/timeline';
 import type { StoredCaseEvent } from '../../shared/events';
 
 const at = '2026-03-02T10:00:00.000Z';

@@ -1,8 +1,13 @@
-/** The case's events as sentences for the case page and the child's file, one per event type. */
+/**
+ * The case's events as sentences for the case page and the child's file, one per event type.
+ * People are named where the caller knows them (`person`); otherwise by role and side, so two
+ * practitioners are never both "the practitioner".
+ */
 import { createHash } from 'node:crypto';
-import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
-import { describeDeadline } from '../shared/calendar/workingTime';
-import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../shared/events';
+import { outcomeLabel, roleLabel, sideWords, statusLabel } from './labels';
+import { formatDate } from './dates';
+import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../events';
+import { describeDeadline } from '../calendar/workingTime';
 
 export type EventRecord = StoredCaseEvent;
 
@@ -11,6 +16,18 @@ export interface TimelineEntry {
   title: string;
   lines: string[];
 }
+
+/**
+ * Who acted, in words, from their recipient id (`other.lineManager.0`) and role: "Tara Team-Manager
+ * (line manager, Bromley Children's Social Care)". Without one, role and side.
+ */
+export type PersonWords = (id: string | null | undefined, role: string) => string;
+
+/** "the line manager for the other side": a person by role and side when no name is known. */
+export const byRoleAndSide: PersonWords = (id, role) => {
+  const side = sideWords(id);
+  return `the ${roleLabel(role)}${side ? ` for ${side}` : ''}`;
+};
 
 const roles = (list: Pick<Party, 'role'>[] | undefined) => [...new Set((list ?? []).map((p) => roleLabel(p.role)))].join(', ');
 const ENDED_BY: Record<string, string> = { raiser: 'the practitioner who raised it', partnershipAdmin: 'a partnership admin', operator: 'an operator' };
@@ -29,8 +46,10 @@ export interface NoteText {
 
 const NOTE_AUTHOR_AS: Record<string, string> = { raiser: 'the practitioner who raised it', participant: 'taking part', partnershipAdmin: 'partnership admin' };
 
-export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string, notes?: Map<string, NoteText>): TimelineEntry {
+export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string, person: PersonWords = byRoleAndSide, notes?: Map<string, NoteText>): TimelineEntry {
   const stage = e.stage ? `stage ${e.stage}: ${stageName(e.stage)}` : '';
+  // The people asked to act, each named (or by role and side): two practitioners are two people.
+  const named = (list: Party[] | undefined) => [...new Set((list ?? []).map((p) => person(p.id, p.role)))].join(', ');
   const entry = (title: string, ...lines: (string | number | false | undefined | null)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
   switch (e.type) {
     case 'opened':
@@ -42,13 +61,13 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     case 'immediateHarmAlerted':
       return entry('Immediate harm alert sent', `Told: ${roles(e.detail.alerted)}.`);
     case 'stageEntered':
-      return entry(`Entered stage ${e.stage}: ${e.detail.name}`, `Taking part: ${roles(e.detail.participants)}.`, reasonLine(e.detail.reason));
+      return entry(`Entered stage ${e.stage}: ${e.detail.name}`, `Taking part: ${named(e.detail.participants)}.`, reasonLine(e.detail.reason));
     case 'notified': {
       const d = e.detail;
       const refused = (d.delivered ?? []).filter((x) => x.delivery === 'refused');
       return entry(
-        d.kind === 'beforeEntry' ? `Told before stage ${e.stage}` : d.kind === 'overdueReminder' ? `Reminded at ${stage}` : `Emails sent for ${stage}`,
-        d.participants?.length && `Asked to record the outcome: ${roles(d.participants)}.`,
+        NOTICE_TITLES[d.kind]?.(stage) ?? `Emails sent for ${stage}`,
+        d.participants?.length && `Asked to record the outcome: ${named(d.participants)}.`,
         d.told?.length && `Told for information: ${roles(d.told)}.`,
         refused.length > 0 && `Could not be delivered to: ${roles(refused)}.`,
       );
@@ -73,11 +92,11 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
       const d = e.detail;
       return entry(
         `Outcome recorded at ${stage}: ${outcomeLabel(d.outcome ?? '')}`,
-        `By the ${roleLabel(d.role ?? 'unknown')}.`,
+        `By ${person(e.actor, d.role ?? 'unknown')}.`,
         'reasons' in d && d.reasons && `Reasons: ${d.reasons}`,
         'agreedOutcome' in d && d.agreedOutcome && `Agreed outcome: ${d.agreedOutcome}`,
         'agreedPlan' in d && d.agreedPlan && `Agreed plan: ${d.agreedPlan}`,
-        'reviewDate' in d && d.reviewDate && `Review date: ${d.reviewDate}`,
+        'reviewDate' in d && d.reviewDate && `Review date: ${formatDate(d.reviewDate)}`,
         'outstandingIssues' in d && d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
       );
     }
@@ -98,11 +117,11 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
     case 'dutyDue':
       return entry(`Action due: ${e.detail.duty}`);
     case 'reviewScheduled':
-      return entry(`Review date set (${e.detail.reviewDate})`, `A reminder will go to: ${roles(e.detail.named)}.`);
+      return entry(`Review date set (${formatDate(e.detail.reviewDate)})`, `A reminder will go to: ${roles(e.detail.named)}.`);
     case 'reviewDateReached':
-      return entry(`Review date reached (${e.detail.reviewDate})`, `Reminded: ${roles(e.detail.told)}.`);
+      return entry(`Review date reached (${formatDate(e.detail.reviewDate)})`, `Reminded: ${roles(e.detail.told)}.`);
     case 'linkOpened':
-      return entry(`Link opened for ${stage}`, `By the ${roleLabel((e.actor ?? 'unknown.unknown').split('.')[1] ?? 'unknown')} it was sent to.`);
+      return entry(`Link opened for ${stage}`, `By ${person(e.actor, (e.actor ?? 'unknown.unknown').split('.')[1] ?? 'unknown')}, who it was sent to.`);
     case 'withdrawn':
       return entry('Case withdrawn', endedBy(e.detail), `Reason: ${e.detail.reason}`);
     case 'closedByAdmin':
@@ -162,4 +181,11 @@ function reasonLine(reason: Partial<EscalationReason> | undefined): string | und
   return undefined;
 }
 
+/** Titles for the emails the record notes as `notified`, by kind; others are "Emails sent for ...". */
+const NOTICE_TITLES: Partial<Record<string, (stage: string) => string>> = {
+  beforeEntry: (stage) => `Told before ${stage}`,
+  overdueReminder: (stage) => `Reminded at ${stage}`,
+  caseMoved: (stage) => `Everyone involved told the case moved on to ${stage}`,
+  caseEnded: () => 'Everyone involved told the case has ended',
+};
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
