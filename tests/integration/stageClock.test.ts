@@ -66,7 +66,7 @@ describe('the stage clock and overdue, through the real system', () => {
     expect(stats.body.overdue.map((o: { reference: string }) => o.reference)).toContain(reference);
     expect(Date.parse(stats.body.overdue.find((o: { reference: string }) => o.reference === reference).deadline)).toBe(row.stage_deadline.getTime());
     const dashboard = await admin.request('/partnerships/quick-clock/dashboard');
-    expect(textOf(dashboard.html.match(/<table[^>]*id="overdue"[\s\S]*?<\/table>/)![0])).toMatch(new RegExp(`${reference} .*Overdue less than an hour late`));
+    expect(textOf(dashboard.html.match(/<table[^>]*id="open-cases"[\s\S]*?<\/table>/)![0])).toMatch(new RegExp(`${reference} .*Overdue was .*\\(less than an hour late\\)`));
     // The partnership's list, filtered to overdue, tags it and says how late.
     const list = await admin.request('/partnerships/quick-clock/cases?overdue=yes');
     expect(rowOf(list.html, reference)).toMatch(/Overdue less than an hour late/);
