@@ -266,7 +266,8 @@ export interface ConfirmOutcomeRequest extends BoundToCase {
 
 export type ConfirmOutcomeResult =
   | { result: 'resolved'; decision: RecordedDecision }
-  | { result: 'disputed'; decision: RecordedDecision }
+  /** At the final stage (nowhere to escalate) the stage goes on to its deadline: `stageContinues`. */
+  | { result: 'disputed'; decision: RecordedDecision; stageContinues?: boolean }
   /** Confirmed for this side; the other side's confirmation is still awaited. */
   | { result: 'awaitingOtherSide'; proposal: ProposedResolution };
 

@@ -81,10 +81,15 @@ export function answerAgreement(c: CaseContext): void {
         const decision: RecordedDecision = { stage: request.stage, recipientId: by.id, recordedBy: by.role, recordedAt: at, decision: { outcome: 'notResolved', reasons }, disputed: true };
         // Taken before the first await, so a second answer in the same moment is refused.
         current.proposal = undefined;
-        current.decision = decision;
-        c.soFar.decisions.push(decision);
+        // The final stage has nowhere to escalate to: it goes on to its deadline (and the pack's final
+        // rule), and a new agreed outcome may still be recorded there.
+        const stageContinues = current.run.isFinal;
+        if (!stageContinues) {
+          current.decision = decision;
+          c.soFar.decisions.push(decision);
+        }
         await c.record({ type: 'outcomeDisputed', stage: request.stage, actor: by.id, detail: { role: by.role, reasons, ...proposedBy } });
-        return { result: 'disputed', decision };
+        return { result: 'disputed', decision, ...(stageContinues ? { stageContinues } : {}) };
       }
       const side = sideOf(by.id);
       proposal.awaiting = proposal.awaiting.filter((s) => s !== side);

@@ -61,7 +61,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect(proposed).toMatchObject({ recipientId: 'raiser.worker.0', awaiting: ['other'], decision: agreed });
 
       // Still open: the other practitioner is asked, by email with a link, to confirm or dispute it.
-      await until(handle, () => eventsOf(world, ref, 'notified').some((e) => e.detail.kind === 'confirmationRequest'), 'asked the other side');
+      await until(handle, () => eventsOf(world, ref, 'notified').some((e) => e.type === 'notified' && e.detail.kind === 'confirmationRequest'), 'asked the other side');
       const state = await handle.query(caseState);
       expect(state).toMatchObject({ status: 'open', decisions: [], proposal: { recipientId: 'raiser.worker.0', awaiting: ['other'], decision: agreed } });
       const asked = world.mail.filter((n) => n.reference === ref && n.kind === 'confirmationRequest');
@@ -145,7 +145,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       const ref = handle.workflowId;
       await atStage(handle, world, 1);
       await decide(handle, { stage: 1, recipientId: 'other.worker.0', decision: agreed });
-      await until(handle, () => eventsOf(world, ref, 'notified').some((e) => e.detail.kind === 'confirmationRequest'), 'asked the other side');
+      await until(handle, () => eventsOf(world, ref, 'notified').some((e) => e.type === 'notified' && e.detail.kind === 'confirmationRequest'), 'asked the other side');
       await ctx.h.env.sleep('61 minutes');
       await atStage(handle, world, 2);
       const types = typesOf(world, ref);
@@ -156,6 +156,24 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect((await handle.query(caseState)).proposal).toBeNull();
       await handle.cancel();
       await handle.result().catch(() => undefined);
+      expectOrderedRecord(world, ref);
+    });
+  });
+
+  it('at the final stage a dispute has nowhere to escalate: the stage goes on, and a new agreed outcome can still be confirmed', async () => {
+    const world = fakeWorld();
+    await ctx.h.withWorker(world, async (taskQueue) => {
+      const handle = await start(taskQueue, testPack((p) => (p.stages = p.stages.slice(0, 1))));
+      const ref = handle.workflowId;
+      await atStage(handle, world, 1);
+      await decide(handle, { stage: 1, recipientId: 'raiser.worker.0', decision: agreed });
+      const disputed = await answer(handle, { stage: 1, recipientId: 'other.worker.0', confirm: false, reasons: 'Not this plan.' });
+      expect(disputed).toMatchObject({ result: 'disputed', stageContinues: true });
+      expect(await handle.query(caseState)).toMatchObject({ status: 'open', stage: { number: 1 }, decisions: [], proposal: null });
+      await decide(handle, { stage: 1, recipientId: 'other.worker.0', decision: { ...agreed, agreedOutcome: 'Joint visit on Tuesday.' } });
+      await answer(handle, { stage: 1, recipientId: 'raiser.worker.0', confirm: true });
+      await expect(handle.result()).resolves.toMatchObject({ status: 'resolved', endedAtStage: 1, decision: { recipientId: 'other.worker.0', decision: { agreedOutcome: 'Joint visit on Tuesday.' } } });
+      expect(typesOf(world, ref).filter((t) => t.startsWith('outcome'))).toEqual(['outcomeProposed', 'outcomeDisputed', 'outcomeProposed', 'outcomeConfirmed']);
       expectOrderedRecord(world, ref);
     });
   });
