@@ -34,6 +34,15 @@ export function decidingFor(policy: Pick<PolicyPack, 'stages'> | undefined, stat
 }
 
 /** What the decision form says about who decides, and about a proposal waiting for the other side. */
+/** The sentence under "Who is asked to decide at this stage", where the rule is not "anyone". */
+export function whoDecides(deciding: Deciding): string | undefined {
+  if (deciding.rule === 'bothSides') {
+    return 'Both sides decide: when one side records the agreed outcome, someone on the other side confirms or disputes it. Either side can record that it is not resolved. Talk to each other first.';
+  }
+  if (deciding.rule === 'role') return `The ${roleLabel(deciding.roles[0])} records the outcome; talk to each other first.`;
+  return undefined;
+}
+
 export function decidingWords(deciding: Deciding, state: CaseState, recipientId: string, page: CaseInFront): { hint?: string; notice?: string } {
   const proposal = state.proposal && state.proposal.stage === state.stage?.number ? state.proposal : undefined;
   if (proposal) {

@@ -24,7 +24,7 @@ import { log } from '../../shared/log';
 import { redactText } from '../../records/redaction';
 import { FREE_TEXT_FIELDS, FREE_TEXT_LABELS, offerTexts, type FreeTextField } from '../../records/proformaStore';
 import type { CaseInFront } from '../caseInFront';
-import { decidingFor, decidingWords, postAgreement, proposalAwaiting, showAgreement } from '../agreementPage';
+import { decidingFor, decidingWords, postAgreement, proposalAwaiting, showAgreement, whoDecides } from '../agreementPage';
 
 /**
  * The proforma part of the decision (issue 10): each free text the person wrote, redacted as the
@@ -198,7 +198,10 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
   // The link is good: the case as the person deciding needs to see it.
   const { record, policy, invitations } = found;
   const page = caseInFront({ record, policy, invitations, state: { ...state, stage: state.stage }, recipientId: claims.recipientId, now: new Date() });
-  const deciding = decidingWords(decidingFor(policy, state), state, claims.recipientId, page);
+  const rule = decidingFor(policy, state);
+  const deciding = decidingWords(rule, state, claims.recipientId, page);
+  const who = whoDecides(rule);
+  if (who) page.whoDecides = who;
   return { claims, page, partnershipId: state.partnership, state, deciding };
 }
 
