@@ -177,7 +177,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     expect(empty.html).toContain('There is a problem');
     const noReasons = await page.submit({ outcome: 'notResolved', reasons: '  ' });
     expect(noReasons.status).toBe(400);
-    expect(noReasons.html).toContain('The reasons');
+    expect(noReasons.html).toContain('Enter why it is not resolved');
 
     const view = await system.getJson(`/api/disagreements/${reference}`);
     expect(view.body.events.map((e: { type: string }) => e.type)).not.toContain('outcomeRecorded');

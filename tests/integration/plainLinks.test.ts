@@ -61,8 +61,8 @@ describe('plain pointers to a case', () => {
         }
       }
     }
-    // The four invitations (two at each stage) and nothing else carry a decision link.
-    expect(withDecisionLink.size).toBe(4);
+    // The four invitations (two at each stage) and the request to confirm the agreed outcome (issue 11), nothing else, carry a decision link.
+    expect(withDecisionLink.size).toBe(5);
     for (const email of [chairNotice, ...confirmations]) {
       expect(email.text).toContain(caseUrl);
       expect(email.html).toContain(`<a href="${caseUrl}">${caseUrl}</a>`);
