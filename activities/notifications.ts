@@ -10,6 +10,7 @@ import { proformaIdFor } from '../records/proformaStore';
 import { createHash } from 'node:crypto';
 import type { Delivery, Notification } from '../shared/events';
 import { renderNotification } from '../mail/render';
+import { readEmailSides } from './emailSides';
 import { log } from '../shared/log';
 import type { ActivityDeps } from './index';
 
@@ -49,7 +50,9 @@ export async function sendNotification(deps: ActivityDeps, n: Notification): Pro
   // The proforma email links to the proforma by its own id (issue 10): built from the record by
   // the one builder when read, never carried in the email or assembled by the workflow.
   const proformaUrl = n.kind === 'proforma' ? `${publicUrl}/partnerships/${encodeURIComponent(n.partnershipId)}/proformas/${await proformaIdFor(db, n.reference)}` : undefined;
-  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now, proformaUrl });
+  // The other side, named (issue 11): the two practitioners' names, roles and agencies from the case's row.
+  const sides = n.kind === 'proforma' ? undefined : await readEmailSides(db, n.reference);
+  const email = renderNotification(n, { link, caseUrl: `${publicUrl}/cases/${n.reference}`, now, proformaUrl, ...(sides ? { sides } : {}) });
   const messageId = `<${createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@lscp-escalations>`;
   try {
     await mailer.send({ to: n.recipient.email, ...email, messageId });

@@ -14,6 +14,8 @@ import { dashboardRouter } from './routes/dashboard';
 import { homeRouter } from './routes/home';
 import { recordsRouter } from './routes/records';
 import { endCaseRouter } from './routes/endCase';
+import { handOverRouter } from './routes/handOver';
+import { notesRouter } from './routes/notes';
 import { operationsRouter } from './routes/operations';
 import { casePage, statusLabel } from './casePage';
 import { apiClientAuth } from './apiClients';
@@ -128,6 +130,8 @@ export function createApp(deps: AppDeps) {
   app.use(readersRouter(deps));
   app.use(disagreementsRouter(deps));
   app.use(endCaseRouter(deps));
+  app.use(handOverRouter(deps));
+  app.use(notesRouter(deps));
   app.use(respondRouter(deps));
 
   app.use(raiseRouter(deps));

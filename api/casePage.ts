@@ -9,6 +9,7 @@ import { readCase } from './cases';
 import { referenceSchema } from './schemas';
 import type { StoredCaseEvent } from '../shared/events';
 import { describeEvent } from './timeline';
+import { notesOf } from './routes/notes';
 
 /** Each status in words, and the GOV.UK tag colour it is shown in. */
 export const STATUSES: Record<CaseStatus, { label: string; tag: string; nobody: string }> = {
@@ -42,6 +43,7 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
     }
   }
   const openings = await linkOpeningsOf(deps.db, c.reference);
+  const notes = await notesOf(deps.db, c.reference);
   return {
     c,
     status: STATUSES[c.status] ?? { label: c.status, tag: 'govuk-tag--grey', nobody: 'Nobody' },
@@ -52,6 +54,8 @@ export async function casePage(deps: AppDeps, rawReference: string, viewer?: Vie
     // Who opened their link, and when first (never how often): recorded by the API, not the workflow.
     openings: openings.map((o) => ({ stage: o.stage, role: o.recipientId.split('.')[1] ?? o.recipientId, at: o.firstOpenedAt })),
     canWithdraw: c.status === 'open' && viewer?.as === 'raiser',
-    timeline: (c.events as StoredCaseEvent[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`)),
+    // Anyone who may see the case may add a note while it is open (api/routes/notes.ts).
+    canAddNote: c.status === 'open' && viewer !== undefined,
+    timeline: (c.events as StoredCaseEvent[]).map((e) => describeEvent(e, (n) => stageNames.get(n) ?? `stage ${n}`, notes)),
   };
 }

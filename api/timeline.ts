@@ -1,4 +1,5 @@
 /** The case's events as sentences for the case page and the child's file, one per event type. */
+import { createHash } from 'node:crypto';
 import { outcomeLabel, roleLabel, statusLabel } from '../mail/render';
 import type { ActingClient, EscalationReason, Party, StoredCaseEvent } from '../shared/events';
 
@@ -16,7 +17,18 @@ const ENDED_BY: Record<string, string> = { raiser: 'the practitioner who raised 
 const client = (c: ActingClient | undefined) => (c?.id ? `the agency system \u201c${c.name}\u201d (API client ${c.id})` : undefined);
 const endedBy = (d: { by: string; endedBy?: ActingClient }) => `By ${client(d.endedBy) ?? ENDED_BY[d.by] ?? d.by}.`;
 
-export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string): TimelineEntry {
+/** A note's text and author as case_notes keeps them (api/routes/notes.ts), for `noteAdded` events. */
+export interface NoteText {
+  authorName: string;
+  authorAs: string;
+  body: string;
+  /** As case_notes keeps it; the timeline checks the text itself against the record's digest. */
+  digest: string;
+}
+
+const NOTE_AUTHOR_AS: Record<string, string> = { raiser: 'the practitioner who raised it', participant: 'taking part', partnershipAdmin: 'partnership admin' };
+
+export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => string, notes?: Map<string, NoteText>): TimelineEntry {
   const stage = e.stage ? `stage ${e.stage}: ${stageName(e.stage)}` : '';
   const entry = (title: string, ...lines: (string | number | false | undefined | null)[]) => ({ at: e.at, title, lines: lines.filter((l): l is string => typeof l === 'string' && l.length > 0) });
   switch (e.type) {
@@ -128,6 +140,25 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
       return entry('Closed unresolved', `The final stage's time ran out, reminder included, with no decision recorded.`);
     case 'referred':
       return entry('Referred on', `The final stage's time ran out; the policy refers the case to: ${roles(e.detail.to)}.`);
+    case 'handedOver': {
+      const d = e.detail;
+      return entry(
+        `${capitalised(stage)} passed on: "I'm not the right person"`,
+        `The ${roleLabel(d.from.role)} passed it to ${d.kind === 'fallback' ? 'the role the policy names next' : 'a colleague'}: the ${roles(d.to)}.`,
+        `Reason: ${d.reason}`,
+        'The deadline did not change.',
+      );
+    }
+    case 'noteAdded': {
+      const note = notes?.get(e.detail.noteId);
+      // The record holds the text's digest: a note whose text no longer matches is not shown as if it did.
+      const intact = note && createHash('sha256').update(note.body, 'utf8').digest('hex') === e.detail.digest;
+      return entry(
+        note ? `Note by ${note.authorName} (${NOTE_AUTHOR_AS[note.authorAs] ?? roleLabel(e.detail.by.role)})` : `Note by the ${roleLabel(e.detail.by.role)}`,
+        intact ? note.body : note ? 'The text of this note does not match what was recorded, so it is not shown.' : undefined,
+        e.detail.told.length > 0 && `Emailed that a note was added: ${roles(e.detail.told)}.`,
+      );
+    }
     case 'closed':
       return entry('Case closed', e.detail.status && e.detail.status !== 'resolved' ? `Status: ${statusLabel(e.detail.status)}.` : undefined);
     default:
@@ -144,3 +175,5 @@ function reasonLine(reason: Partial<EscalationReason> | undefined): string | und
   if (reason.kind === 'immediateHarm') return 'Started here because of immediate harm.';
   return undefined;
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

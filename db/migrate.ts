@@ -39,7 +39,7 @@ export interface MigrateOptions {
 }
 
 /** The record: appended to, never changed. */
-const RECORD_TABLES = ['case_events', 'case_seals', 'case_reads'];
+const RECORD_TABLES = ['case_events', 'case_seals', 'case_reads', 'case_notes'];
 /** The case row's current-state columns, a projection of the record the app keeps up to date. */
 const CASE_STATE_COLUMNS = ['status', 'current_stage', 'stage_name', 'stage_deadline', 'closed_at', 'workflow_started_at', 'workflow_start_error'];
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Notification } from '../shared/events';
 import { describeDeadline } from '../shared/calendar/workingTime';
+import { otherSideSentence, whySentence, type EmailSides } from './emailWords';
 
 const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(__dirname, 'templates')), { autoescape: false });
 env.addFilter('dateOnly', (iso: string) => iso.slice(0, 10));
@@ -24,6 +25,8 @@ export interface RenderContext {
   now: Date;
   /** For the proforma email: the proforma by its own id, below the partnership (never the case). */
   proformaUrl?: string;
+  /** The two practitioners (name, role, agency), read from the case by the activity: the email names the other side. */
+  sides?: EmailSides;
 }
 
 const SUBJECT_ACTION: Record<Notification['kind'], string> = {
@@ -43,6 +46,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
   confirmationRequest: 'confirm or dispute the proposed resolution',
+  noteAdded: 'a note was added',
 };
 
 export function renderNotification(n: Notification, ctx: RenderContext): RenderedEmail {
@@ -50,7 +54,14 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
   const bare = (iso: string) => words(iso).replace(/^by /, '');
   const deadline = words(n.stage.deadline);
   const reason = n.reason?.kind === 'deadline' ? { ...n.reason, deadlineInWords: bare(n.reason.deadline) } : n.reason;
-  const reviewDate = n.resolution?.outcome === 'resolved' ? n.resolution.reviewDate : undefined;
+  const reviewDate = n.resolution?.outcome === 'resolved' && n.resolution.reviewDate ? dateInWords(n.resolution.reviewDate) : undefined;
+  const proformaTextsUrl = ctx.proformaUrl?.replace(/\/proformas\/[^/]+$/, '/proforma-texts');
+  const links: LabelledLink[] = [
+    ...(ctx.link ? [{ url: ctx.link, label: 'Record the outcome', button: true }] : []),
+    { url: ctx.caseUrl, label: 'Open the case' },
+    ...(ctx.proformaUrl ? [{ url: ctx.proformaUrl, label: 'Read the proforma' }] : []),
+    ...(proformaTextsUrl ? [{ url: proformaTextsUrl, label: 'Offered text to approve' }] : []),
+  ];
   const text = env
     .render('notification.njk', {
       n,
@@ -63,12 +74,15 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
       link: ctx.link,
       caseUrl: ctx.caseUrl,
       proformaUrl: ctx.proformaUrl,
-      proformaTextsUrl: ctx.proformaUrl?.replace(/\/proformas\/[^/]+$/, '/proforma-texts'),
+      proformaTextsUrl,
       team: n.team?.length ? teamWords(n.team) : undefined,
+      handedOverBy: n.handedOverBy,
       practitioner: PRACTITIONER_IDS.has(n.recipient.id),
       roleLabel,
       outcomeLabel,
       statusLabel,
+      whyYou: whySentence(n, roleLabel),
+      otherSide: otherSideSentence(n, ctx.sides),
     })
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -76,26 +90,87 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
   const stageLabel = `stage ${n.stage.number}: ${n.stage.name}`;
   const withDeadline = n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' || n.kind === 'overdueReminder' || n.kind === 'confirmationRequest';
   // The proforma email names no case: the board's copy is not to be tied back to a child's file.
-  if (n.kind === 'proforma') return { subject: `${n.partnershipName}: an anonymised proforma is ready`, text: text + '\n', html: toHtml(text, 'Anonymised proforma') };
+  if (n.kind === 'proforma') return { subject: `${n.partnershipName}: an anonymised proforma is ready`, text: text + '\n', html: toHtml(text, 'Anonymised proforma', n.partnershipName, links) };
   const subject =
     n.kind === 'resolutionConfirmation'
       ? `${n.reference}: resolved at ${stageLabel}`
       : `${n.reference}: ${stageLabel} - ${SUBJECT_ACTION[n.kind]}${withDeadline ? ` ${deadline}` : ''}`;
-  return { subject, text: text + '\n', html: toHtml(text, n.reference) };
+  return { subject, text: text + '\n', html: toHtml(text, n.reference, n.partnershipName, links) };
 }
 
-function toHtml(text: string, title: string): string {
-  const paragraphs = text.split(/\n{2,}/).map((p) => `<p>${linkify(escape(p)).replace(/\n/g, '<br>')}</p>`);
+/** A URL the email carries, with the words its HTML part shows instead (never a raw token as link text). */
+interface LabelledLink {
+  url: string;
+  label: string;
+  /** The one thing asked of the reader: a GOV.UK green button. */
+  button?: boolean;
+}
+
+/**
+ * Inline styles only (mail clients drop <style>), no tables, one column at most 640 px wide that
+ * fits a 320 px phone: GOV.UK's type, colours, link and button.
+ */
+const STYLE = {
+  body: 'margin: 0; padding: 0; background-color: #ffffff',
+  column:
+    'max-width: 640px; margin: 0 auto; padding: 15px; font-family: Arial, Helvetica, sans-serif; font-size: 19px; line-height: 1.4; color: #0b0c0c; overflow-wrap: break-word; word-wrap: break-word',
+  header: 'margin: 0 0 20px; padding: 0 0 10px; border-bottom: 10px solid #1d70b8; font-weight: 700',
+  p: 'margin: 0 0 20px',
+  link: 'color: #1d70b8; text-decoration: underline',
+  button:
+    'display: inline-block; background-color: #00703c; color: #ffffff; text-decoration: none; font-size: 19px; line-height: 1.2; padding: 8px 10px 7px; border-bottom: 2px solid #002d18',
+  footer: 'margin: 30px 0 0; padding: 15px 0 0; border-top: 1px solid #b1b4b6; font-size: 16px; color: #505a5f',
+};
+
+const URL_AT_END = /^(.*?)(https?:\/\/[^\s<>"]+)\s*$/;
+const URL_ANYWHERE = /https?:\/\/[^\s<>"]+/g;
+
+function toHtml(text: string, title: string, heading: string, links: LabelledLink[]): string {
+  const labelOf = (url: string): LabelledLink => links.find((l) => l.url === url) ?? { url, label: url };
+  const anchor = (l: LabelledLink) => `<a href="${escape(l.url)}" style="${l.button ? STYLE.button : STYLE.link}">${escape(l.label)}</a>`;
+  const paragraphs = text.split(/\n{2,}/);
+  const blocks: string[] = [];
+  paragraphs.forEach((paragraph, index) => {
+    const footer = index === paragraphs.length - 1;
+    let lines: string[] = [];
+    const flush = () => {
+      if (lines.length) blocks.push(`<p style="${footer ? STYLE.footer : STYLE.p}">${lines.join('<br>')}</p>`);
+      lines = [];
+    };
+    for (const line of paragraph.split('\n')) {
+      const action = line.match(URL_AT_END);
+      // "Open the case: <url>" or a URL on a line of its own: a link (or the button) standing alone.
+      if (action && (action[1].trim() === '' || action[1].trim().endsWith(':'))) {
+        const link = labelOf(action[2]);
+        const before = action[1].trim().replace(/:$/, '');
+        if (before && before.toLowerCase() !== link.label.toLowerCase()) lines.push(`${escape(before)}:`);
+        flush();
+        blocks.push(`<p style="${STYLE.p}">${anchor(link)}</p>`);
+        continue;
+      }
+      lines.push(escape(line).replace(URL_ANYWHERE, (url) => anchor(labelOf(url.replace(/&amp;/g, '&')))));
+    }
+    flush();
+  });
   return [
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>`,
-    '<body style="font-family: Arial, sans-serif; font-size: 19px; line-height: 1.4; color: #0b0c0c; max-width: 640px">',
-    ...paragraphs,
+    '<!DOCTYPE html>',
+    `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title></head>`,
+    `<body style="${STYLE.body}">`,
+    `<div style="${STYLE.column}">`,
+    `<p style="${STYLE.header}">${escape(heading)}</p>`,
+    ...blocks,
+    '</div>',
     '</body></html>',
   ].join('\n');
 }
 
+/** "15 January 2027" for a date ("2027-01-15"), as the pages write it. */
+function dateInWords(date: string): string {
+  const parsed = new Date(`${date.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(parsed.getTime()) ? date : new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' }).format(parsed);
+}
+
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const linkify = (s: string) => s.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
 
 /** The two practitioners' recipient ids (workflows/case.ts practitioners()). */
 const PRACTITIONER_IDS = new Set(['raiser.worker.0', 'other.worker.0']);

@@ -11,7 +11,7 @@ import type { CaseContent } from '../db/recordSigning';
 import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { StoredEvent } from '../db/record';
-import { describeEvent, type EventRecord, type TimelineEntry } from '../api/timeline';
+import { describeEvent, type EventRecord, type NoteText, type TimelineEntry } from '../api/timeline';
 import { statusLabel } from '../mail/render';
 import { outcomeLabel, roleLabel } from '../mail/render';
 import type { PolicyPack } from '../shared/policy/schema';
@@ -187,7 +187,13 @@ export async function buildCaseRecord(db: Database, pack: PolicyPack | undefined
     'SELECT seq, type, at, stage, actor, detail FROM case_events WHERE reference = $1 ORDER BY seq',
     [reference],
   );
-  return assembleCaseRecord(row, eventRows, pack);
+  // Notes' text is kept apart from the events (case_notes); the timeline shows it where it matches the record's digest.
+  const { rows: noteRows } = await db.query<{ id: string; author_name: string; author_as: string; body: string; digest: string }>(
+    'SELECT id, author_name, author_as, body, digest FROM case_notes WHERE reference = $1',
+    [reference],
+  );
+  const notes = new Map<string, NoteText>(noteRows.map((n) => [n.id, { authorName: n.author_name, authorAs: n.author_as, body: n.body, digest: n.digest }]));
+  return assembleCaseRecord(row, eventRows, pack, notes);
 }
 
 /** The record of a case with its own partnership's pack from the registry. */
@@ -201,7 +207,7 @@ export async function loadCaseRecord(db: Database, policies: Map<string, PolicyP
  * The record from rows already read (the case's row and its events in order), for callers that
  * read them with other things in one query. `pack` is ignored unless it is the case's own partnership's.
  */
-export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[], anyPack: PolicyPack | undefined): CaseRecord {
+export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[], anyPack: PolicyPack | undefined, notes?: Map<string, NoteText>): CaseRecord {
   const pack = anyPack?.id === row.partnership_id ? anyPack : undefined;
   const agency = (id: string): Agency => {
     const found = pack?.directory.agencies.find((a) => a.id === id);
@@ -245,7 +251,7 @@ export function assembleCaseRecord(row: CaseRecordRow, eventRows: StoredEvent[],
     if (e.type === 'stageEntered' && e.stage && details[i].name) stageNames.set(e.stage, details[i].name!);
   });
   const stageName = (n: number) => stageNames.get(n) ?? `stage ${n}`;
-  const timeline = events.map((e) => describeEvent(e, stageName));
+  const timeline = events.map((e) => describeEvent(e, stageName, notes));
 
   const stages: StageVisit[] = [];
   const escalations: Escalation[] = [];

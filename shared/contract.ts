@@ -204,6 +204,8 @@ export const Refusal = {
   noProposal: 'NoProposal',
   /** Only someone taking part on the other side may confirm or dispute a proposed resolution. */
   notOtherSide: 'NotOtherSide',
+  /** Handing a stage over: nobody to hand it to (no colleague of that name, no fallback role held). */
+  nobodyToHandTo: 'NobodyToHandTo',
 } as const;
 
 /** The workflow type name, so the API can start it without importing workflow code. */
@@ -229,6 +231,8 @@ export interface CaseSoFar {
   told?: Recipient[];
   stagesSeen: Proforma['stages'];
   duties: PendingDuty[];
+  /** How many times a stage was handed over so far ("I'm not the right person"): numbers the new people's ids. */
+  handOvers?: number;
 }
 
 /**
@@ -272,3 +276,60 @@ export type ConfirmOutcomeResult =
   | { result: 'awaitingOtherSide'; proposal: ProposedResolution };
 
 export const confirmOutcome = defineUpdate<ConfirmOutcomeResult, [ConfirmOutcomeRequest]>('confirmOutcome');
+
+/**
+ * "I'm not the right person" (issue 11): someone asked to decide a stage hands it to a colleague
+ * from the directory of the same agency (or the partnership's own people), or to the fallback role
+ * the stage's policy names. The stage's deadline does not change.
+ */
+export type HandOverTo = { kind: 'colleague'; email: string } | { kind: 'fallback' };
+
+export interface HandOverRequest extends BoundToCase {
+  /** Stage number (1-based) the person's link was issued for. */
+  stage: number;
+  /** Recipient id from the person's signed link: who is handing the stage over. */
+  recipientId: string;
+  to: HandOverTo;
+  /** Why, in the person's own words (kept in PostgreSQL's record, shown on the case page; never emailed). */
+  reason: string;
+}
+
+export interface HandedOver {
+  stage: number;
+  from: { id: string; name: string; role: string };
+  to: { id: string; name: string; role: string }[];
+  /** Unchanged by the hand-over. */
+  deadline: string;
+}
+
+export const handOver = defineUpdate<HandedOver, [HandOverRequest]>('handOver');
+
+/**
+ * A note to the case the other participants see (issue 11). The API keeps the note's text in
+ * PostgreSQL (case_notes) and sends only its id and digest: the text never enters Temporal history,
+ * and the record's `noteAdded` event (placed by the workflow, which owns the record's order) anchors
+ * the text by its digest.
+ */
+export interface AddNoteRequest extends BoundToCase {
+  /** The case_notes row the API wrote (a UUID). */
+  noteId: string;
+  /** sha256 (hex) of the note's text as stored. */
+  digest: string;
+  /** Who wrote it: someone taking part (matched by address among the case's people) or a partnership admin. */
+  author: { kind: 'participant' | 'partnershipAdmin'; email: string };
+}
+
+export interface NoteAdded {
+  noteId: string;
+  at: string;
+  /** Recipient ids told by email (never the author). */
+  told: string[];
+}
+
+export const addNote = defineUpdate<NoteAdded, [AddNoteRequest]>('addNote');
+
+/**
+ * Who the person with this recipient id may hand the current stage to (shared/handover.ts), from
+ * the case's own directory; null when they are not asked to decide it. For the hand-over form.
+ */
+export const handOverChoices = defineQuery<import('./handover').HandOverOptions | null, [string]>('handOverChoices');

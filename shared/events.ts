@@ -79,7 +79,9 @@ export type NotificationKind =
   /** To everyone involved: the case was withdrawn or closed before a resolution. */
   | 'caseEnded'
   /** To the other side of a both-sides stage: a resolution was proposed; confirm or dispute it. */
-  | 'confirmationRequest';
+  | 'confirmationRequest'
+  /** To the other participants: someone added a note to the case (no note text in the email). */
+  | 'noteAdded';
 
 /** The anonymised proforma: nothing that identifies the child, the family or the people. */
 export interface Proforma {
@@ -130,6 +132,10 @@ export interface Notification {
   team?: { role: string; agency?: string }[];
   /** For `confirmationRequest`: who proposed the resolution, by role and agency name (the outcome itself stays on the page). */
   proposal?: { byRole: string; agency?: string };
+  /** For a `stageInvitation` after a hand-over: who passed the stage on (their reason stays in the record, not in email). */
+  handedOverBy?: { name: string; role: string; agency?: string; to: 'colleague' | 'fallback' };
+  /** For `noteAdded`: who wrote the note, by role (the text stays in the record, not in email). */
+  noteBy?: { role: string; agency?: string };
   /** For `deliveryFailedNotice`: which email was refused, by role (no address). */
   refused?: { kind: NotificationKind; recipientRole: string; code: number };
 }
@@ -224,6 +230,13 @@ export interface CaseEventDetails {
   outcomeDisputed: { role: string; reasons: string; proposedBy: string; proposedByRole: string };
   /** The stage ended with the proposed resolution still unconfirmed: its deadline passed, or someone recorded "not resolved". */
   outcomeProposalLapsed: { role: string; awaiting: Side[]; because: 'deadline' | 'notResolved' };
+  /**
+   * "I'm not the right person": the stage's person handed it to a colleague or the fallback role.
+   * The deadline is unchanged (kept here to say so); the reason is the person's own words.
+   */
+  handedOver: { from: Party; to: Party[]; kind: 'colleague' | 'fallback'; reason: string; deadline: string };
+  /** A note was added; its text is kept in case_notes, anchored here by its sha256 digest. */
+  noteAdded: { noteId: string; digest: string; by: Party; told: Party[] };
   /** The workflow's last event: the case has ended. */
   closed: { status: string };
 }

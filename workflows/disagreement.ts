@@ -5,13 +5,14 @@
  * convene a panel, and when the final stage's time runs out the pack closes or refers the case.
  * The raiser or an admin may withdraw it, and an admin may close it, at any point.
  */
-import { CancellationScope, continueAsNew, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DisagreementInput, DisagreementResult } from '../shared/contract';
 import type { EscalationReason } from '../shared/events';
 import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STATUS } from '../shared/searchAttributes';
 import { CaseContext, type StageRun } from './case';
 import { answerAgreement, lapseProposal } from './agreement';
 import { assignDuties, remindWhenDue } from './duties';
+import { answerHandOversAndNotes } from './handover';
 import { endAtFinalDeadline, endEarly, finish } from './ending';
 import { disagreementV2 } from './legacy/disagreementV2';
 import { alertImmediateHarm, tellOutcome } from './notices';
@@ -28,6 +29,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
   const c = new CaseContext(input);
   c.answerMessages();
   answerAgreement(c);
+  answerHandOversAndNotes(c);
   if (input.resume) input.resume.duties.forEach((duty) => remindWhenDue(c, duty));
 
   let review: ReviewReminderInput | undefined;
@@ -118,6 +120,8 @@ async function continueAsNewIfDue(c: CaseContext, reason: EscalationReason): Pro
   const info = workflowInfo();
   const limit = c.input.continueAsNewAfterEvents;
   if (!info.continueAsNewSuggested && !(limit && info.historyLength >= limit)) return;
+  // A hand-over or a note still being carried out finishes in this run (no command: replay-safe).
+  await condition(allHandlersFinished);
   await Promise.allSettled(c.inFlight);
   await c.record.drained();
   c.dutyScope.cancel();

@@ -3,8 +3,9 @@
  * state and the request, so they are unit-tested on their own (tests/unit/caseRules.test.ts) and
  * the workflow's Update validators only call them.
  */
-import { Refusal, type CaseStatus, type ConfirmOutcomeRequest, type EndCaseRequest, type Outcome, type RecordOutcomeRequest } from '../shared/contract';
+import { Refusal, type CaseStatus, type AddNoteRequest, type ConfirmOutcomeRequest, type EndCaseRequest, type HandOverRequest, type Outcome, type RecordOutcomeRequest } from '../shared/contract';
 import { sideOf, type Deciding, type Side } from '../shared/policy/deciding';
+import type { HandOverOptions, HandOverPerson } from '../shared/handover';
 import type { ResolutionField } from '../shared/policy/schema';
 
 export interface Refused {
@@ -147,5 +148,75 @@ export function confirmRefusal(c: DecidingStage, request: ConfirmOutcomeRequest)
     if (!reasons) return { type: Refusal.invalidDecision, message: 'The reasons for disputing the proposed resolution are required.' };
     if (reasons.length > MAX_REASON_LENGTH) return { type: Refusal.invalidDecision, message: `The reasons must be ${MAX_REASON_LENGTH} characters or fewer.` };
   }
+  return undefined;
+}
+
+export const MAX_HANDOVER_REASON_LENGTH = 1000;
+
+/** What the hand-over rules need to know about the case when a hand-over arrives. */
+export interface HandingOverStage {
+  status: CaseStatus;
+  stage?: { number: number; participants: { id: string }[]; decided: boolean };
+  /** Who the person may hand to (shared/handover.ts), when they take part in the stage. */
+  options?: HandOverOptions;
+}
+
+/**
+ * May this person hand the stage over to this colleague or the fallback role? Undefined when yes;
+ * otherwise why not. Only someone asked to decide the current, undecided stage of an open case,
+ * with a reason, to someone the directory holds who is not already asked.
+ */
+export function handOverRefusal(c: HandingOverStage, request: HandOverRequest): Refused | undefined {
+  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
+  if (request.stage !== c.stage.number) {
+    return { type: Refusal.staleStage, message: `This link is for stage ${request.stage}; the case is now at stage ${c.stage.number}.` };
+  }
+  if (c.stage.decided) return { type: Refusal.alreadyDecided, message: `An outcome for stage ${request.stage} has already been recorded.` };
+  if (!c.stage.participants.some((p) => p.id === request.recipientId)) {
+    return { type: Refusal.notParticipant, message: 'This person is not asked to decide the current stage, so cannot hand it over.' };
+  }
+  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
+  if (!reason) return { type: Refusal.notAllowed, message: 'Enter why you are not the right person to decide this.' };
+  if (reason.length > MAX_HANDOVER_REASON_LENGTH) return { type: Refusal.notAllowed, message: `The reason must be ${MAX_HANDOVER_REASON_LENGTH} characters or fewer.` };
+  const to = handOverTargets(c.options, request);
+  if ('refused' in to) return to.refused;
+  return undefined;
+}
+
+/** Who the stage goes to, or why nobody can take it. */
+export function handOverTargets(options: HandOverOptions | undefined, request: Pick<HandOverRequest, 'to'>): { people: HandOverPerson[] } | { refused: Refused } {
+  const nobody = (message: string) => ({ refused: { type: Refusal.nobodyToHandTo, message } });
+  const to = request.to as Partial<HandOverRequest['to']> | undefined;
+  if (to?.kind === 'colleague') {
+    const email = typeof to.email === 'string' ? to.email.trim().toLowerCase() : '';
+    const colleague = options?.colleagues.find((p) => p.email.toLowerCase() === email);
+    if (!colleague) return nobody('That colleague is not in the directory of your organisation, or is already asked to decide this stage.');
+    return { people: [colleague] };
+  }
+  if (to?.kind === 'fallback') {
+    if (!options?.fallback) return nobody('The policy names no other role for this stage that anyone in your organisation holds: name a colleague instead.');
+    return { people: options.fallback.people };
+  }
+  return { refused: { type: Refusal.notAllowed, message: 'Choose a colleague or the fallback role.' } };
+}
+
+/** What the note rules need to know: whether the case is open, and whether the author takes part. */
+export interface NotingCase {
+  status: CaseStatus;
+  /** The author's address is among the case's people (the practitioners, anyone asked or told). */
+  authorTakesPart: boolean;
+}
+
+/**
+ * May this note be added? Only to an open case, by someone taking part or a partnership admin (who
+ * is an admin is the API's to check), naming the note the API kept and its digest.
+ */
+export function noteRefusal(c: NotingCase, request: AddNoteRequest): Refused | undefined {
+  if (c.status !== 'open') return { type: Refusal.caseClosed, message: 'This disagreement has ended: notes can no longer be added.' };
+  if (typeof request.noteId !== 'string' || !/^[0-9a-f-]{36}$/.test(request.noteId)) return { type: Refusal.notAllowed, message: 'The note is not one the service kept.' };
+  if (typeof request.digest !== 'string' || !/^[0-9a-f]{64}$/.test(request.digest)) return { type: Refusal.notAllowed, message: 'The note has no digest.' };
+  const kind = request.author?.kind;
+  if (kind !== 'participant' && kind !== 'partnershipAdmin') return { type: Refusal.notAllowed, message: 'Only someone taking part or a partnership admin can add a note.' };
+  if (kind === 'participant' && !c.authorTakesPart) return { type: Refusal.notParticipant, message: 'This person does not take part in this case.' };
   return undefined;
 }

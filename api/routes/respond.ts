@@ -40,7 +40,7 @@ function redactedForBoard(page: CaseInFront, decision: DecisionForm): { field: F
   });
 }
 
-type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed';
+type LinkProblem = 'expired' | 'invalid' | 'used' | 'movedOn' | 'closed' | 'handedOver';
 
 export function respondRouter(deps: AppDeps): Router {
   const router = Router();
@@ -73,6 +73,7 @@ export function respondRouter(deps: AppDeps): Router {
       ...link.page,
       caseInFront: link.page,
       deciding: link.deciding,
+      handOverPath: `/respond/${encodeURIComponent(req.params.token)}/hand-over`,
       csrfToken: generateCsrfToken(req, res),
       values: {},
       lessonsTicked: [],
@@ -110,6 +111,7 @@ export function respondRouter(deps: AppDeps): Router {
         ...link.page,
         caseInFront: link.page,
         deciding: link.deciding,
+        handOverPath: `/respond/${encodeURIComponent(req.params.token)}/hand-over`,
         csrfToken: generateCsrfToken(req, res),
         values: body.values,
         lessonsTicked: [body.fields.lessons ?? []].flat(),
@@ -185,13 +187,16 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
   }
   const problem: LinkProblem | undefined =
     found.used ? 'used' : state.status !== 'open' ? 'closed' : state.stage?.number !== claims.stage || lastDecisionFor(state, claims.stage) ? 'movedOn' : undefined;
-  if (problem || !state.stage) {
+  // "I'm not the right person": the stage was handed to someone else, so this link no longer decides.
+  const handedOver = !problem && state.stage && !state.stage.participants.some((p) => p.id === claims.recipientId);
+  if (problem || handedOver || !state.stage) {
     res.status(problem === 'used' ? 409 : 410).render('link-problem.njk', {
-      problem,
+      problem: handedOver ? 'handedOver' : problem,
       reference: claims.reference,
       state,
       roleLabel,
       decision: lastDecisionFor(state, claims.stage),
+      holders: (state.stage?.participants ?? []).map((p) => `${p.name} (${roleLabel(p.role)})`),
     });
     return undefined;
   }

@@ -74,7 +74,7 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     // Written confirmation to everyone involved, the raiser included.
     for (const address of ['ann.teacher@example.org', 'bob.sw@example.org', 'school.deputy@example.org', 'csc.team.manager@example.org']) {
       const confirmation = await suite.mail.waitFor(toWithSubject(address, new RegExp(`${reference}: resolved at stage 2`)));
-      expect(confirmation.text).toContain('reviewed on 2027-01-15');
+      expect(confirmation.text).toContain('reviewed on 15 January 2027');
     }
 
     await waitForEvent(system, reference, 'closed');

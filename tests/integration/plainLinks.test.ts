@@ -63,10 +63,24 @@ describe('plain pointers to a case', () => {
     }
     // The four invitations (two at each stage) and the request to confirm the agreed outcome (issue 11), nothing else, carry a decision link.
     expect(withDecisionLink.size).toBe(5);
+    for (const email of emails) {
+      const where = `${email.subject} to ${email.to}`;
+      // A link's words are never an address or a token: the decision link is a "Record the outcome"
+      // button, the case's page "Open the case" (issue 11).
+      const anchors = [...email.html.matchAll(/<a href="([^"]+)"[^>]*>([^<]*)<\/a>/g)].map(([, href, words]) => ({ href, words }));
+      for (const { href, words } of anchors) {
+        expect({ where, words }).toEqual({ where, words: href === caseUrl ? 'Open the case' : 'Record the outcome' });
+      }
+      expect({ where, toCase: anchors.some((a) => a.href === caseUrl) }).toEqual({ where, toCase: true });
+      expect({ where, text: email.text.includes(`Open the case: ${caseUrl}`) }).toEqual({ where, text: true });
+      // Each names the other side: the two practitioners, by name and agency, never the child.
+      expect({ where, names: /(Ann Teacher|Bob Social-Worker) \([a-z ]+, [^)]+\)/.test(email.text) }).toEqual({ where, names: true });
+    }
     for (const email of [chairNotice, ...confirmations]) {
       expect(email.text).toContain(caseUrl);
-      expect(email.html).toContain(`<a href="${caseUrl}">${caseUrl}</a>`);
+      expect(email.html).toContain(`href="${caseUrl}"`);
     }
+    for (const email of [raiserInvite, managerInvite]) expect(email.html).toMatch(/<a href="[^"]+\/respond\/[^"]+" style="[^"]*">Record the outcome<\/a>/);
   });
 
   it('confirms a raised case to the browser that raised it, with no token in the address', async () => {

@@ -35,6 +35,11 @@ const AXE_SOURCE = () => (axeSource ??= readFileSync(require.resolve('axe-core/a
 
 /** Runs axe-core on the page and returns the serious and critical violations. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  return (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Runs axe-core on the page and returns every violation, whatever its impact. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated rather than added as a <script>: the pages' Content-Security-Policy refuses inline
   // scripts (as it should), and evaluation from the test is not subject to it.
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE());
@@ -43,7 +48,16 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     const page = globalThis as any;
     return (await page.axe.run(page.document)).violations;
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return violations;
+}
+
+/** Screenshot, and no axe-core violation of any impact (minor and moderate ones too). */
+export async function checkPageFully(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const violations = await axeViolations(page);
+  if (violations.length > 0) {
+    throw new Error(`${name} (${page.url()}): accessibility violations:\n${violations.map((v) => `  ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`).join('\n')}`);
+  }
 }
 
 /** Screenshot for the CI artefacts, and the accessibility check that every page must pass. */

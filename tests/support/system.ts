@@ -180,6 +180,8 @@ export interface SystemOptions {
   codec?: PayloadCodec;
   /** Rate limits other than the defaults (api/rateLimits.ts). */
   rateLimits?: AppDeps['rateLimits'];
+  /** Serve the /mail page from this catcher (the suite's), as `npm start` does with its embedded one. */
+  mailCatcher?: MailCatcher;
 }
 
 /** A worker on its own task queue and an API that starts workflows on it. */
@@ -227,6 +229,7 @@ export async function startSystem(suite: Suite, options: SystemOptions = {}): Pr
     identity: await testIdentity(baseUrl, suite.policies),
     logger: options.logger,
     rateLimits: options.rateLimits,
+    ...(options.mailCatcher ? { mailCatcher: options.mailCatcher } : {}),
   });
   server.on('request', app);
   const opened: string[] = [];

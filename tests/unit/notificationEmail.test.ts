@@ -49,7 +49,7 @@ describe('notification emails', () => {
       { caseUrl: 'https://x.example/cases/r', now },
     );
     expect(email.subject).toBe('BSCP-2026-ABC123: resolved at stage 2: Escalate to line manager');
-    expect(email.text).toContain('reviewed on 2027-01-15');
+    expect(email.text).toContain('reviewed on 15 January 2027');
     expect(email.text + email.html).not.toContain('Secret detail');
   });
 

@@ -88,7 +88,7 @@ describe('the generic guidance', () => {
     expect(toTia.text).toContain('Why: the practitioner at stage 1 recorded that it was not resolved.');
     expect(toTia.text).toMatch(/Who has it now: the line manager \((Meadow Primary School|Local Authority Children's Social Care)\) and the line manager \((Meadow Primary School|Local Authority Children's Social Care)\)\./);
     expect(toTia.text).toMatch(/By when: they are asked to record an outcome by \S+ on \w+day \d+ \w+/);
-    expect(toTia.html).toContain('<p>Why: the practitioner at stage 1');
+    expect(toTia.html).toContain('">Why: the practitioner at stage 1');
     for (const part of [toTia.subject, toTia.text, toTia.html]) {
       expect(part).not.toContain(body.childReference);
       expect(part).not.toContain('Referral not considered');
