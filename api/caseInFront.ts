@@ -102,6 +102,8 @@ export interface CaseInFront {
   };
   /** Fields a resolution must carry under this policy (the form marks them required). */
   requires: string[];
+  /** Who decides the stage, where the pack says other than anyone (set by the respond route: api/agreementPage.ts). */
+  whoDecides?: string;
   /** The person at the page, as the link names them: "Tara Team-Manager, line manager". */
   you?: string;
   sides: { raiser: SideInFront; other: SideInFront };

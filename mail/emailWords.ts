@@ -89,6 +89,8 @@ export function whySentence(n: Pick<Notification, 'kind' | 'recipient' | 'stage'
       return practitioner
         ? 'You are getting this as one of the two practitioners in the disagreement.'
         : `You are getting this because you were asked to take part in ${stage}.`;
+    case 'confirmationRequest':
+      return `You are getting this because you take part in ${stage} for the other side, and both sides decide it.`;
     case 'caseMoved':
       return practitioner
         ? 'You are getting this as one of the two practitioners in the disagreement.'

@@ -47,6 +47,7 @@ const SUBJECT_ACTION: Record<Notification['kind'], string> = {
   deliveryFailedNotice: 'an email could not be delivered',
   caseEnded: 'case ended',
   clockChanged: 'deadline changed',
+  confirmationRequest: 'confirm or dispute the proposed resolution',
   noteAdded: 'a note was added',
 };
 
@@ -91,7 +92,7 @@ export function renderNotification(n: Notification, ctx: RenderContext): Rendere
     .replace(/\n{3,}/g, '\n\n')
     .trim();
   const stageLabel = `stage ${n.stage.number}: ${n.stage.name}`;
-  const withDeadline = n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' || n.kind === 'overdueReminder';
+  const withDeadline = n.kind === 'stageInvitation' || n.kind === 'deadlineReminder' || n.kind === 'overdueReminder' || n.kind === 'confirmationRequest';
   // The proforma email names no case: the board's copy is not to be tied back to a child's file.
   if (n.kind === 'proforma') return { subject: `${n.partnershipName}: an anonymised proforma is ready`, text: text + '\n', html: toHtml(text, 'Anonymised proforma', n.partnershipName, links) };
   const subject =

@@ -283,9 +283,25 @@ export function assembleCaseRecord(
     if (visit && !visit.leftAt) visit.leftAt = at;
   };
 
+  // Both-sides stages (issue 11): a proposed resolution becomes the stage's decision once confirmed.
+  const proposals = new Map<number, { e: EventRecord; d: (typeof details)[number] }>();
   events.forEach((e, i) => {
     const d = details[i];
     switch (e.type) {
+      case 'outcomeProposed':
+        proposals.set(e.stage ?? 0, { e, d });
+        break;
+      case 'outcomeConfirmed': {
+        const proposed = proposals.get(e.stage ?? 0);
+        const visit = current(e.stage);
+        if (visit && proposed) visit.decision = toDecision(proposed.e, proposed.d, participant(proposed.e.actor, proposed.d.role ?? 'unknown'), stageName);
+        break;
+      }
+      case 'outcomeDisputed': {
+        const visit = current(e.stage);
+        if (visit) visit.decision = toDecision(e, { ...d, outcome: 'notResolved' }, participant(e.actor, d.role ?? 'unknown'), stageName);
+        break;
+      }
       case 'stageEntered': {
         // Stages run one at a time: entering one means the last was left, whatever was recorded.
         const last = stages[stages.length - 1];

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseStatusName, PolicyPack } from './policy/schema';
 import type { ActingClient, ClockActorKind, EscalationReason, Proforma, Recipient, StageSummary } from './events';
+import type { Side } from './policy/deciding';
 
 export const TASK_QUEUE = 'lscp-disagreements';
 
@@ -102,6 +103,12 @@ export interface RecordedDecision {
   recordedBy: string;
   recordedAt: string;
   decision: Outcome;
+  /** Both-sides stages (issue 11): who on the other side confirmed this resolution. */
+  confirmedBy?: Confirmation[];
+  /** Both-sides stages: this "not resolved" is a dispute of a proposed resolution. */
+  disputed?: boolean;
+  /** Returned by recordOutcome when "resolved" is only proposed: the sides whose confirmation it awaits. */
+  awaiting?: Side[];
 }
 
 export interface StageView {
@@ -132,6 +139,8 @@ export interface CaseState {
   decisions: RecordedDecision[];
   /** Fields a resolution must carry under this policy. */
   resolutionRequires: string[];
+  /** A resolution proposed at the current stage, awaiting the other side (issue 11); newer cases only. */
+  proposal?: ProposedResolution | null;
 }
 
 export interface DisagreementResult {
@@ -227,6 +236,14 @@ export const Refusal = {
   notAllowed: 'NotAllowed',
   /** A change to the stage's clock that cannot be made now (already paused, a deadline in the past...). */
   invalidClockChange: 'InvalidClockChange',
+  /** A stage the pack has a named role decide (the chair): someone else tried. */
+  notDecider: 'NotDecider',
+  /** A resolution was proposed at this stage: the other side confirms or disputes it. */
+  awaitingConfirmation: 'AwaitingConfirmation',
+  /** Confirming or disputing when no resolution awaits confirmation. */
+  noProposal: 'NoProposal',
+  /** Only someone taking part on the other side may confirm or dispute a proposed resolution. */
+  notOtherSide: 'NotOtherSide',
   /** Handing a stage over: nobody to hand it to (no colleague of that name, no fallback role held). */
   nobodyToHandTo: 'NobodyToHandTo',
 } as const;
@@ -257,6 +274,48 @@ export interface CaseSoFar {
   /** How many times a stage was handed over so far ("I'm not the right person"): numbers the new people's ids. */
   handOvers?: number;
 }
+
+/**
+ * Agreement means agreement (issue 11). At a stage the pack has both sides decide, "resolved" from
+ * one side is a proposed resolution: someone taking part on the other side confirms it (then it is
+ * resolved) or disputes it with their reasons (then it is not resolved, and escalates).
+ */
+export interface Confirmation {
+  recipientId: string;
+  role: string;
+  at: string;
+}
+
+export interface ProposedResolution {
+  stage: number;
+  /** Who proposed it (a recipient id) and their role. */
+  recipientId: string;
+  recordedBy: string;
+  recordedAt: string;
+  decision: Extract<Outcome, { outcome: 'resolved' }>;
+  /** The sides whose confirmation is still awaited (one, unless the partnership's own people proposed it). */
+  awaiting: Side[];
+  confirmedBy: Confirmation[];
+}
+
+export interface ConfirmOutcomeRequest extends BoundToCase {
+  /** Stage number (1-based) of the proposal; a stale stage is refused. */
+  stage: number;
+  /** Recipient id from the signed link: someone taking part on the other side. */
+  recipientId: string;
+  /** true confirms the proposed resolution; false disputes it, which needs reasons. */
+  confirm: boolean;
+  reasons?: string;
+}
+
+export type ConfirmOutcomeResult =
+  | { result: 'resolved'; decision: RecordedDecision }
+  /** At the final stage (nowhere to escalate) the stage goes on to its deadline: `stageContinues`. */
+  | { result: 'disputed'; decision: RecordedDecision; stageContinues?: boolean }
+  /** Confirmed for this side; the other side's confirmation is still awaited. */
+  | { result: 'awaitingOtherSide'; proposal: ProposedResolution };
+
+export const confirmOutcome = defineUpdate<ConfirmOutcomeResult, [ConfirmOutcomeRequest]>('confirmOutcome');
 
 /**
  * "I'm not the right person" (issue 11): someone asked to decide a stage hands it to a colleague

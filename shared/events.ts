@@ -1,6 +1,7 @@
 /** Shapes shared by the workflow and its activities: recipients, notifications and the case record. */
 import type { CaseStatusName, PolicyPack, RoleRef, Timescale } from './policy/schema';
 import type { CaseFlags, CaseStatus, ClosedStatus, Outcome, Practitioner } from './contract';
+import type { Side } from './policy/deciding';
 
 /** A person resolved from the directory, with a stable id that carries no personal data. */
 export interface Recipient {
@@ -51,7 +52,7 @@ export interface ReviewInstantRequest {
 export type EscalationReason =
   | { kind: 'opened' }
   | { kind: 'immediateHarm' }
-  | { kind: 'notResolved'; fromStage: number; byRole: string }
+  | { kind: 'notResolved'; fromStage: number; byRole: string; /** The other side disputed a proposed resolution (issue 11). */ disputed?: boolean }
   | { kind: 'deadline'; fromStage: number; deadline: string }
   | { kind: 'panelConvened'; fromStage: number; byRole: string };
 
@@ -79,6 +80,8 @@ export type NotificationKind =
   | 'caseEnded'
   /** To the stage's people and the practitioners: its clock was paused or resumed, or its deadline changed. */
   | 'clockChanged'
+  /** To the other side of a both-sides stage: a resolution was proposed; confirm or dispute it. */
+  | 'confirmationRequest'
   /** To the other participants: someone added a note to the case (no note text in the email). */
   | 'noteAdded';
 
@@ -129,6 +132,8 @@ export interface Notification {
   ending?: { status: ClosedStatus; by?: EndedByKind };
   /** For `caseMoved` and `stageNotice`: who has the case now, by role and agency name. */
   team?: { role: string; agency?: string }[];
+  /** For `confirmationRequest`: who proposed the resolution, by role and agency name (the outcome itself stays on the page). */
+  proposal?: { byRole: string; agency?: string };
   /** For a `stageInvitation` after a hand-over: who passed the stage on (their reason stays in the record, not in email). */
   handedOverBy?: { name: string; role: string; agency?: string; to: 'colleague' | 'fallback' };
   /** For `noteAdded`: who wrote the note, by role (the text stays in the record, not in email). */
@@ -234,6 +239,14 @@ export interface CaseEventDetails {
   closedUnresolved: { deadline: string };
   /** The final stage's time ran out and the pack refers the case on to these people. */
   referred: { to: Party[]; deadline: string };
+  /** Both-sides stages (issue 11): one side recorded the agreed outcome; the other side is asked to confirm it. */
+  outcomeProposed: { role: string; awaiting: Side[] } & Extract<Outcome, { outcome: 'resolved' }>;
+  /** Someone on the other side confirmed the proposed resolution; `awaiting` is who else still must (usually nobody). */
+  outcomeConfirmed: { role: string; proposedBy: string; proposedByRole: string; awaiting: Side[] };
+  /** Someone on the other side disputed the proposed resolution: it counts as not resolved, with their reasons. */
+  outcomeDisputed: { role: string; reasons: string; proposedBy: string; proposedByRole: string };
+  /** The stage ended with the proposed resolution still unconfirmed: its deadline passed, or someone recorded "not resolved". */
+  outcomeProposalLapsed: { role: string; awaiting: Side[]; because: 'deadline' | 'notResolved' };
   /**
    * "I'm not the right person": the stage's person handed it to a colleague or the fallback role.
    * The deadline is unchanged (kept here to say so); the reason is the person's own words.

@@ -17,6 +17,7 @@ import {
   type ClosedStatus,
   type DisagreementInput,
   type EndCaseRequest,
+  type ProposedResolution,
   type RecordedDecision,
   type StageView,
 } from '../shared/contract';
@@ -28,6 +29,7 @@ import { answerClockMessages, type StageClock } from './clock';
 import { StagePlan } from './plan';
 import { createRecorder, type Recorder } from './record';
 import { endingRefusal, outcomeRefusal, type Refused } from './rules';
+import { decidingOf, proposeIfNeeded } from './agreement';
 
 /** What the stage loop runs: a stage of the policy, or the resolution panel its chair convened. */
 export interface StageRun {
@@ -66,7 +68,8 @@ export class CaseContext {
   readonly record: Recorder;
   readonly soFar: CaseSoFar;
   status: CaseStatus = 'open';
-  current?: { run: StageRun; view: StageView; decision?: RecordedDecision; clock?: StageClock };
+  /** `proposal`: a resolution one side proposed at a both-sides stage, awaiting the other (./agreement). */
+  current?: { run: StageRun; view: StageView; decision?: RecordedDecision; clock?: StageClock; proposal?: ProposedResolution };
   /** The due-deadline search attribute has been set (stage-clock stages), so an ending clears it. */
   dueAtShown = false;
   /** Set when the raiser or an admin asks to end the case; the main flow then ends it. */
@@ -195,6 +198,7 @@ export class CaseContext {
       stage: this.current?.view ?? null,
       decisions: this.soFar.decisions,
       resolutionRequires: this.policy.resolution?.require ?? [],
+      proposal: this.current?.proposal ?? null,
     }));
     setHandler(recordHead, () => ({ reference: this.reference, lastSeq: this.record.lastWritten }));
 
@@ -203,6 +207,9 @@ export class CaseContext {
       async (request) => {
         const stage = this.current!;
         const by = stage.run.participants.find((p) => p.id === request.recipientId)!;
+        // Both sides decide this stage: "resolved" is a proposal the other side confirms or disputes.
+        const proposed = proposeIfNeeded(this, request, by);
+        if (proposed) return proposed;
         const decision: RecordedDecision = { stage: request.stage, recipientId: by.id, recordedBy: by.role, recordedAt: this.now(), decision: request.decision };
         // Taken before the first await, so a second submission in the same moment is refused.
         stage.decision = decision;
@@ -223,6 +230,8 @@ export class CaseContext {
                   isFinal: this.current.run.isFinal,
                   panelAllowed: this.current.run.panelAllowed,
                   decided: this.current.decision !== undefined,
+                  deciding: decidingOf(this),
+                  proposal: this.current.proposal,
                 },
               },
               request,
@@ -270,7 +279,7 @@ export function except(people: Recipient[], known: Recipient[]): Recipient[] {
   return people.filter((r) => !emails.has(r.email.toLowerCase()));
 }
 
-function refuse(refused: Refused | undefined): void {
+export function refuse(refused: Refused | undefined): void {
   if (refused) throw ApplicationFailure.create({ type: refused.type, message: refused.message, nonRetryable: true });
 }
 

@@ -10,6 +10,7 @@ import type { DisagreementInput, DisagreementResult } from '../shared/contract';
 import type { EscalationReason } from '../shared/events';
 import { AGENCIES, CATEGORY, IMMEDIATE_HARM, PARTNERSHIP, STATUS } from '../shared/searchAttributes';
 import { CaseContext, type StageRun } from './case';
+import { answerAgreement, lapseProposal } from './agreement';
 import { assignDuties, remindWhenDue } from './duties';
 import { answerHandOversAndNotes } from './handover';
 import { endAtFinalDeadline, endEarly, finish } from './ending';
@@ -27,6 +28,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
   if (!input.resume && !patched(CORE_V3)) return disagreementV2(input);
   const c = new CaseContext(input);
   c.answerMessages();
+  answerAgreement(c);
   answerHandOversAndNotes(c);
   if (input.resume) input.resume.duties.forEach((duty) => remindWhenDue(c, duty));
 
@@ -38,6 +40,7 @@ export async function disagreement(input: DisagreementInput): Promise<Disagreeme
       for (;;) {
         const stage = await enterStage(c, reason);
         const end = await runStage(c, stage, reason);
+        await lapseProposal(c, stage, end.kind === 'decided' ? 'notResolved' : 'deadline');
         if (end.kind === 'decided') await afterOutcome(c, stage);
         if (end.kind === 'finalDeadline') return void (await endAtFinalDeadline(c, stage, end.deadline));
         if (end.kind === 'decided' && end.decision.decision.outcome === 'resolved') return resolve(c, stage, end.decision);
@@ -96,7 +99,7 @@ async function hearByPanel(c: CaseContext, chairStage: StageRun, convened: Extra
 async function escalate(c: CaseContext, stage: StageRun, end: StageEnd): Promise<EscalationReason> {
   const reason: EscalationReason =
     end.kind === 'decided'
-      ? { kind: 'notResolved', fromStage: stage.number, byRole: end.decision.recordedBy }
+      ? { kind: 'notResolved', fromStage: stage.number, byRole: end.decision.recordedBy, ...(end.decision.disputed ? { disputed: true } : {}) }
       : { kind: 'deadline', fromStage: stage.number, deadline: end.deadline };
   c.soFar.stageIndex = c.plan.nextApplicable(stage.index + 1);
   c.soFar.reason = reason;

@@ -86,7 +86,7 @@ const MY_CASES = `
     (c.status = 'open' AND c.current_stage IS NOT NULL AND EXISTS (
       SELECT 1 FROM notifications n
        WHERE n.reference = c.reference AND lower(n.email) = $1 AND n.kind = 'stageInvitation' AND n.stage = c.current_stage
-         AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.reference = c.reference AND e.type = 'outcomeRecorded'
+         AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.reference = c.reference AND e.type IN ('outcomeRecorded', 'outcomeProposed', 'outcomeConfirmed', 'outcomeDisputed')
                                                        AND e.stage = c.current_stage AND e.actor = n.recipient_id)
          -- Nor a stage I handed to someone else ("I'm not the right person").
          AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.reference = c.reference AND e.type = 'handedOver'

@@ -24,6 +24,7 @@ import { log } from '../../shared/log';
 import { redactText } from '../../records/redaction';
 import { FREE_TEXT_FIELDS, FREE_TEXT_LABELS, offerTexts, type FreeTextField } from '../../records/proformaStore';
 import type { CaseInFront } from '../caseInFront';
+import { decidingFor, decidingWords, postAgreement, proposalAwaiting, showAgreement, whoDecides } from '../agreementPage';
 
 /**
  * The proforma part of the decision (issue 10): each free text the person wrote, redacted as the
@@ -65,9 +66,13 @@ export function respondRouter(deps: AppDeps): Router {
     const link = await openLink(deps, req.params.token, res, recordOpening);
     if (!link) return;
     await recordReadOf(deps, req, res, { reference: link.claims.reference, partnershipId: link.partnershipId, what: 'respond', via: 'page' });
+    // Agreement means agreement: a resolution proposed by the other side awaits this person.
+    const proposal = proposalAwaiting(link.state, link.claims.stage, link.claims.recipientId);
+    if (proposal) return showAgreement(res, link, proposal, { csrfToken: generateCsrfToken(req, res), dateInWords });
     res.render('respond.njk', {
       ...link.page,
       caseInFront: link.page,
+      deciding: link.deciding,
       handOverPath: `/respond/${encodeURIComponent(req.params.token)}/hand-over`,
       csrfToken: generateCsrfToken(req, res),
       values: {},
@@ -84,6 +89,18 @@ export function respondRouter(deps: AppDeps): Router {
     if (!validateRequest(req)) {
       return res.status(403).render('link-problem.njk', { problem: 'csrf', reference: link.claims.reference });
     }
+    const proposal = proposalAwaiting(link.state, link.claims.stage, link.claims.recipientId);
+    if (proposal) {
+      return postAgreement(deps, req, res, link, proposal, {
+        csrfToken: () => generateCsrfToken(req, res),
+        dateInWords,
+        refused: async (refusal) => {
+          const state = await currentState(deps, link.claims.reference);
+          const problem: LinkProblem = refusal === Refusal.caseClosed ? 'closed' : refusal === Refusal.staleStage || refusal === Refusal.alreadyDecided || refusal === Refusal.noProposal ? 'movedOn' : 'invalid';
+          res.status(409).render('link-problem.njk', { problem, reference: link.claims.reference, state, roleLabel, decision: lastDecisionFor(state, link.claims.stage) });
+        },
+      });
+    }
     const body = decisionBody(req.body as Record<string, string | string[]>);
     const form = decisionFormSchema.safeParse(body.fields);
     const problems = [...body.problems, ...(form.success ? missingRequired(form.data, link.page.requires) : zodProblems(form.error))].filter(
@@ -93,6 +110,7 @@ export function respondRouter(deps: AppDeps): Router {
       res.status(status).render('respond.njk', {
         ...link.page,
         caseInFront: link.page,
+        deciding: link.deciding,
         handOverPath: `/respond/${encodeURIComponent(req.params.token)}/hand-over`,
         csrfToken: generateCsrfToken(req, res),
         values: body.values,
@@ -139,6 +157,8 @@ export function respondRouter(deps: AppDeps): Router {
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
+      // Who decides this stage (a named role, or a proposal already waiting): said on the form.
+      if (refusal === Refusal.notDecider || refusal === Refusal.awaitingConfirmation) return showForm(400, [{ path: 'outcome', message: (error as WorkflowUpdateFailedError).cause?.message ?? 'was refused' }]);
       if (refusal === Refusal.invalidDecision) return showForm(400, [{ path: 'outcome', message: (error as WorkflowUpdateFailedError).cause?.message ?? 'was refused' }]);
       const state = await currentState(deps, reference);
       const problem: LinkProblem = refusal === Refusal.caseClosed ? 'closed' : refusal === Refusal.staleStage || refusal === Refusal.alreadyDecided ? 'movedOn' : 'invalid';
@@ -183,7 +203,11 @@ async function openLink(deps: AppDeps, token: string, res: Response, recordOpeni
   // The link is good: the case as the person deciding needs to see it.
   const { record, policy, invitations } = found;
   const page = caseInFront({ record, policy, invitations, state: { ...state, stage: state.stage }, recipientId: claims.recipientId, now: new Date() });
-  return { claims, page, partnershipId: state.partnership };
+  const rule = decidingFor(policy, state);
+  const deciding = decidingWords(rule, state, claims.recipientId, page);
+  const who = whoDecides(rule);
+  if (who) page.whoDecides = who;
+  return { claims, page, partnershipId: state.partnership, state, deciding };
 }
 
 function currentState(deps: AppDeps, reference: string): Promise<CaseState | undefined> {

@@ -2,7 +2,7 @@
  * The fault pack: a partnership whose first stage lasts seconds (so faults land inside it and its
  * deadline escalates on a real clock) and whose second stage lasts long enough never to run out
  * during a scenario, so every case reaches a known end: escalated by deadline from stage 1,
- * resolved at stage 2 through a manager's link. The partnership mailbox hears of nothing on that
+ * resolved at stage 2 through a manager's link (that stage is decided by anyone taking part). The partnership mailbox hears of nothing on that
  * path, so anything it receives about a case is a delivery-failure notice.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,9 @@ stages:
     name: Line managers
     timescale: { period: PT30M }
     participants: [{ role: lineManager, of: both }]
+    # The harness tests faults, not agreement: one manager's link ends each case (issue 11's
+    # both-sides confirmation is tested in tests/integration/agreement.test.ts).
+    decidedBy: anyone
   - id: chair
     name: Partnership chair
     timescale: { period: PT30M }

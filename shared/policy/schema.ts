@@ -4,6 +4,7 @@
  * already-validated snapshot and evaluates it with ./conditions).
  */
 import { z } from 'zod';
+import { decidedByProblems } from './deciding';
 
 const id = z
   .string()
@@ -115,6 +116,14 @@ export const stageSchema = z.object({
       guidance: z.string().optional(),
     })
     .optional(),
+  /**
+   * Who may decide the stage (issue 11, "agreement means agreement"): `anyone` taking part,
+   * `bothSides` (one side records the agreed outcome, someone on the other side confirms or
+   * disputes it; "not resolved" from either side ends the stage at once), or a named role of the
+   * stage's participants (`{ role: partnershipChair }`). When absent: `bothSides` where the
+   * participants come from both parties' agencies, otherwise `anyone` (shared/policy/deciding.ts).
+   */
+  decidedBy: z.union([z.literal('anyone'), z.literal('bothSides'), z.object({ role: roleName }).strict()]).optional(),
   /** Duties that follow an outcome at this stage, each with its own deadline (minutes, a plan). */
   duties: z
     .array(z.object({ id, name: z.string().min(1), owner: z.array(roleRefSchema).min(1), due: z.lazy(() => timescaleSchema) }))
@@ -215,6 +224,9 @@ export const policyPackSchema = z
       stageIds.add(stage.id);
       if (stage.when && hasClock(stage.when)) {
         ctx.addIssue({ code: 'custom', path: ['stages', i, 'when'], message: 'a stage cannot depend on the clock; put clock conditions on its participants' });
+      }
+      for (const problem of decidedByProblems(stage)) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'decidedBy', ...problem.path], message: `stage ${i + 1} ("${stage.id}"): ${problem.message}` });
       }
       if (stage.panel && i !== pack.stages.length - 1) {
         ctx.addIssue({ code: 'custom', path: ['stages', i, 'panel'], message: 'only the final stage can convene a panel' });

@@ -100,6 +100,36 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
         'outstandingIssues' in d && d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
       );
     }
+    case 'outcomeProposed': {
+      const d = e.detail;
+      return entry(
+        `Resolution proposed at ${stage}`,
+        `By the ${roleLabel(d.role ?? 'unknown')}; the other side is asked to confirm or dispute it.`,
+        d.agreedOutcome && `Agreed outcome: ${d.agreedOutcome}`,
+        d.agreedPlan && `Agreed plan: ${d.agreedPlan}`,
+        d.reviewDate && `Review date: ${d.reviewDate}`,
+        d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
+      );
+    }
+    case 'outcomeConfirmed':
+      return entry(
+        `Proposed resolution confirmed at ${stage}`,
+        `By the ${roleLabel(e.detail.role ?? 'unknown')}, for the other side to the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} who proposed it.`,
+        (e.detail.awaiting ?? []).length > 0 && 'The remaining side is still asked to confirm it.',
+      );
+    case 'outcomeDisputed':
+      return entry(
+        `Proposed resolution disputed at ${stage}: not resolved`,
+        `By the ${roleLabel(e.detail.role ?? 'unknown')}; the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} had proposed it.`,
+        e.detail.reasons && `Reasons: ${e.detail.reasons}`,
+      );
+    case 'outcomeProposalLapsed':
+      return entry(
+        `Proposed resolution not confirmed at ${stage}`,
+        e.detail.because === 'deadline'
+          ? `The ${roleLabel(e.detail.role ?? 'unknown')} proposed a resolution, but the other side had not confirmed it when the stage ran out of time.`
+          : `The ${roleLabel(e.detail.role ?? 'unknown')} proposed a resolution, but the stage was recorded as not resolved before the other side confirmed it.`,
+      );
     case 'escalated':
       return entry(`Escalated from stage ${e.stage} to stage ${e.detail.toStage}`, reasonLine(e.detail.reason));
     case 'panelConvened':
@@ -175,6 +205,7 @@ const shortTime = (iso: string) => describeDeadline(new Date(iso), 'Europe/Londo
 function reasonLine(reason: Partial<EscalationReason> | undefined): string | undefined {
   if (!reason) return undefined;
   if (reason.kind === 'deadline') return `Because stage ${reason.fromStage} ran out of time.`;
+  if (reason.kind === 'notResolved' && reason.disputed) return `Because the ${roleLabel(reason.byRole ?? 'unknown')} disputed the resolution proposed at stage ${reason.fromStage}, so it was not resolved.`;
   if (reason.kind === 'notResolved') return `Because the ${roleLabel(reason.byRole ?? 'unknown')} recorded that stage ${reason.fromStage} was not resolved.`;
   if (reason.kind === 'panelConvened') return `Because the ${roleLabel(reason.byRole ?? 'unknown')} convened a resolution panel.`;
   if (reason.kind === 'immediateHarm') return 'Started here because of immediate harm.';

@@ -125,8 +125,24 @@ describe('the pages, in a browser', () => {
     await page.getByRole('button', { name: 'Record the outcome' }).click();
     await expectText(page, '#answers', '15 January 2027');
     await page.getByRole('button', { name: 'Record the outcome' }).click();
-    await expectText(page, '.govuk-panel__title', 'Outcome recorded');
+    // Both sides decide (issue 11): the agreed outcome is proposed; the school's line manager confirms it.
+    await expectText(page, '.govuk-panel__title', 'Agreed outcome recorded');
     expect(await page.getByRole('link', { name: 'See the case' }).getAttribute('href')).toBe(`/cases/${reference}`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const ask = await suite.mail.waitFor(toWithSubject('school.deputy@example.org', new RegExp(`${reference}: stage 2: .* - confirm or dispute`)));
+    await page.goto(linkIn(ask));
+    await expectText(page, 'h1', 'Confirm it is you');
+    await signInByCode(page, suite.mail, 'school.deputy@example.org');
+    await expectText(page, 'h1', 'Confirm or dispute the proposed outcome of stage 2');
+    await expectText(page, '#proposal', 'Team manager convenes it; school attends.');
+    await page.getByLabel('No, I dispute it').check();
+    expect(await page.getByLabel('Why you dispute the proposed outcome').isVisible()).toBe(true);
+    await page.getByLabel('Yes, I confirm it').check();
+    await checkPage(page, '09b-confirm-proposed-outcome');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectText(page, '#answers', 'Yes, I confirm it');
+    await page.getByRole('button', { name: 'Confirm the outcome' }).click();
+    await expectText(page, '.govuk-panel__title', 'Proposed outcome confirmed');
 
     await suite.mail.waitFor(toWithSubject('ann.teacher@example.org', new RegExp(`${reference}: resolved at stage 2`)));
     await waitForEvent(system, reference, 'confirmationSent');
@@ -142,7 +158,8 @@ describe('the pages, in a browser', () => {
       'Escalated from stage 1 to stage 2',
       'Entered stage 2: Escalate to line manager',
       'Told for information: child protection chair',
-      'Outcome recorded at stage 2: Escalate to line manager: resolved',
+      'Resolution proposed at stage 2: Escalate to line manager',
+      'Proposed resolution confirmed at stage 2: Escalate to line manager',
       'Agreed plan: Team manager convenes it; school attends.',
       'Review date: 15 January 2027',
       'Resolved at stage 2',

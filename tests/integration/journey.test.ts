@@ -64,7 +64,12 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
       lessonsNotes: 'Threshold training for school DSLs.',
     });
     expect(resolved.status).toBe(200);
-    expect(resolved.html).toContain('resolved at stage 2');
+    // Both sides decide (issue 11): this is the agreed outcome proposed; the school's line manager confirms it.
+    expect(resolved.html).toContain('You recorded the agreed outcome at stage 2');
+    const ask = await suite.mail.waitFor(toWithSubject('school.deputy@example.org', new RegExp(`${reference}: stage 2: .* - confirm or dispute the proposed resolution`)));
+    const confirmed = await (await openLink(linkIn(ask))).submit({ answer: 'confirm' });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.html).toContain('the disagreement is resolved at stage 2');
 
     // Written confirmation to everyone involved, the raiser included.
     for (const address of ['ann.teacher@example.org', 'bob.sw@example.org', 'school.deputy@example.org', 'csc.team.manager@example.org']) {
@@ -88,14 +93,14 @@ describe.each(databaseKinds)('a disagreement under the Bromley policy (%s)', (ki
     // The steps that cause one another come in that order; emails and the notes of them may
     // interleave with a quick decision, so their place is not asserted.
     const types: string[] = view.body.events.map((e: { type: string }) => e.type);
-    const milestones = ['opened', 'stageEntered', 'outcomeRecorded', 'escalated', 'stageEntered', 'outcomeRecorded', 'resolved', 'confirmationSent', 'reviewScheduled', 'closed'];
+    const milestones = ['opened', 'stageEntered', 'outcomeRecorded', 'escalated', 'stageEntered', 'outcomeProposed', 'outcomeConfirmed', 'resolved', 'confirmationSent', 'reviewScheduled', 'closed'];
     expect(types.filter((t) => milestones.includes(t))).toEqual(milestones);
     const notified = view.body.events.filter((e: { type: string }) => e.type === 'notified');
-    expect(notified.map((e: { stage: number; detail: { kind: string } }) => `${e.stage} ${e.detail.kind}`).sort()).toEqual(['1 stageInvitation', '2 caseMoved', '2 stageInvitation']);
+    expect(notified.map((e: { stage: number; detail: { kind: string } }) => `${e.stage} ${e.detail.kind}`).sort()).toEqual(['1 stageInvitation', '2 caseMoved', '2 confirmationRequest', '2 stageInvitation']);
     // The move to stage 2 was told to the raiser; the social worker who recorded "not resolved" saw it on the page (issue 11).
     expect(notified.find((e: { detail: { kind: string } }) => e.detail.kind === 'caseMoved').detail.told).toEqual([expect.objectContaining({ id: 'raiser.worker.0' })]);
     expect(view.body.events.map((e: { seq: number }) => e.seq)).toEqual(types.map((_, i) => i));
-    const decisionEvent = view.body.events.find((e: { type: string; stage: number }) => e.type === 'outcomeRecorded' && e.stage === 2);
+    const decisionEvent = view.body.events.find((e: { type: string; stage: number }) => e.type === 'outcomeProposed' && e.stage === 2);
     expect(decisionEvent).toMatchObject({
       actor: 'other.lineManager.0',
       detail: {

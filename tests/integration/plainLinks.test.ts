@@ -32,6 +32,9 @@ describe('plain pointers to a case', () => {
     const managerInvite = await suite.mail.waitFor(toWithSubject('csc.team.manager@example.org', new RegExp(`${reference}: stage 2`)));
     const chairNotice = await suite.mail.waitFor(toWithSubject('cp.chairs@example.org', new RegExp(`${reference}: stage 2`)));
     expect((await (await openLink(linkIn(managerInvite))).submit({ outcome: 'resolved', agreedOutcome: 'Agreed.' })).status).toBe(200);
+    // Both sides decide (issue 11): the school's line manager confirms from the email asking them.
+    const ask = await suite.mail.waitFor(toWithSubject('school.deputy@example.org', new RegExp(`${reference}: stage 2: .* - confirm or dispute`)));
+    expect((await (await openLink(linkIn(ask))).submit({ answer: 'confirm' })).status).toBe(200);
     await waitForEvent(system, reference, 'confirmationSent');
     const confirmations = await Promise.all(
       ['ann.teacher@example.org', 'bob.sw@example.org', 'school.deputy@example.org', 'csc.team.manager@example.org'].map((to) =>
@@ -58,8 +61,8 @@ describe('plain pointers to a case', () => {
         }
       }
     }
-    // The four invitations (two at each stage) and nothing else carry a decision link.
-    expect(withDecisionLink.size).toBe(4);
+    // The four invitations (two at each stage) and the request to confirm the agreed outcome (issue 11), nothing else, carry a decision link.
+    expect(withDecisionLink.size).toBe(5);
     for (const email of emails) {
       const where = `${email.subject} to ${email.to}`;
       // A link's words are never an address or a token: the decision link is a "Record the outcome"

@@ -37,7 +37,7 @@ describe('replaying recorded cases against the current workflow code', () => {
   });
 
   it('has a history for every path the issue names', () => {
-    for (const path of ['counterparts', 'notices-before', 'proforma', 'immediate-harm', 'panel', 'duty', 'withdrawn', 'closed-unresolved', 'everyone-informed', 'hand-over-and-notes', 'stage-clock']) {
+    for (const path of ['counterparts', 'notices-before', 'proforma', 'immediate-harm', 'panel', 'duty', 'withdrawn', 'closed-unresolved', 'everyone-informed', 'hand-over-and-notes', 'stage-clock', 'agreement-both-sides']) {
       expect(files.filter((f) => f.startsWith('v3-') && f.includes(path))).not.toEqual([]);
     }
   });

@@ -104,12 +104,19 @@ describe('the decision page shows the case', () => {
 
     // The check-your-answers page and the done page name the case too; the done page points at
     // the case page plainly.
+    expect(textOf(section(html, 'who-decides'))).toContain('Both sides decide: when one side records the agreed outcome, someone on the other side confirms or disputes it.');
     const resolved = await page.submit({ outcome: 'resolved', agreedOutcome: 'Strategy discussion within two working days.' });
     expect(resolved.status).toBe(200);
-    expect(resolved.html).toContain('Outcome recorded');
+    // Both sides decide (issue 11): the agreed outcome is recorded, and the school's line manager is asked to confirm it.
+    expect(resolved.html).toContain('Agreed outcome recorded');
     expect(textOf(section(resolved.html, 'case-summary'))).toContain("Child's reference UPN-R123456789012");
     expect(resolved.html).toMatch(new RegExp(`<a class="govuk-link" href="/cases/${reference}">See the case</a>`));
     expect(resolved.html).not.toContain('access=');
+    const ask = await suite.mail.waitFor(toWithSubject('school.deputy@example.org', new RegExp(`${reference}: stage 2: .* - confirm or dispute`)));
+    const confirm = await openLink(linkIn(ask));
+    expect(textOf(section(confirm.html, 'proposal'))).toContain('Strategy discussion within two working days.');
+    expect(textOf(section(confirm.html, 'case-summary'))).toContain("Child's reference UPN-R123456789012");
+    expect((await confirm.submit({ answer: 'confirm' })).status).toBe(200);
     await waitForEvent(system, reference, 'closed');
     await suite.temporal.workflow.getHandle(`${reference}-review`).terminate('test finished').catch(() => undefined);
   });

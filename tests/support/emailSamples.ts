@@ -49,6 +49,7 @@ export const SAMPLES: Record<NotificationKind, Partial<Notification>> = {
   caseEnded: { recipient: practitioner, ending: { status: 'withdrawn', by: 'raiser' } },
   clockChanged: { linkExpiresAt: '2026-12-10T17:00:00.000Z', clock: { change: 'extended', by: 'participant', byRole: 'lineManager', from: '2026-12-04T17:00:00.000Z', to: '2026-12-08T17:00:00.000Z' } },
   noteAdded: { recipient: practitioner, noteBy: { role: 'lineManager', agency: 'Hillside Primary School' } },
+  confirmationRequest: { recipient: { id: 'other.lineManager.0', role: 'lineManager', name: 'Tara Team-Manager', email: 'tara@example.org' }, linkExpiresAt: '2026-12-08T17:00:00.000Z', proposal: { byRole: 'lineManager', agency: 'Hillside Primary School' } },
 };
 
 export interface RenderedSample {

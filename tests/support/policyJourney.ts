@@ -39,6 +39,14 @@ export async function decide(message: CaughtMessage, fields: Record<string, stri
   return result;
 }
 
+/**
+ * Both sides decide (issue 11): the email asking `address` to confirm the resolution proposed at
+ * `stage`, followed, and the proposal confirmed on its page.
+ */
+export async function confirmAgreement(suite: Suite, address: string, reference: string, stage: number) {
+  return decide(await emailTo(suite, address, reference, new RegExp(`^stage ${stage}: .* - confirm or dispute the proposed resolution`)), { answer: 'confirm' });
+}
+
 export async function events(system: Running, reference: string): Promise<{ type: string; stage: number | null; at: string; detail: any }[]> {
   return (await system.getJson(`/api/disagreements/${reference}`)).body.events;
 }

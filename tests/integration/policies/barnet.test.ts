@@ -1,7 +1,7 @@
 /** Barnet's ladders: by the other agency's type, by open case or new referral, and by the clock. */
 import { DateTime } from 'luxon';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const barnetCase = (other: { agency: string; email: string }, overrides: Record<string, unknown> = {}) => ({
   partnership: 'barnet',
@@ -25,6 +25,8 @@ describe('the Barnet policy', () => {
     // Police have no "initial resolution" line: the case goes to the first line of escalation.
     const duty = await emailTo(suite, 'duty.officer@example.org', reference, /^stage 3: .* - action needed/);
     await decide(duty, { outcome: 'resolved', agreedOutcome: 'Officer will attend a strategy meeting.' });
+    // Both sides decide (issue 11): the health visitor who raised it confirms the police's agreed outcome.
+    await confirmAgreement(suite, 'hattie.hv@example.org', reference, 3);
     await emailTo(suite, 'hattie.hv@example.org', reference, 'resolved at stage 3');
     expect((await events(system, reference)).filter((e) => e.type === 'stageEntered').map((e) => e.stage)).toEqual([1, 3]);
     await endCase(suite, reference);

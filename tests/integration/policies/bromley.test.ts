@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { newCase } from '../../support/system';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const london = (iso: string) => DateTime.fromISO(iso, { zone: 'Europe/London' });
 
@@ -22,6 +22,8 @@ describe('the Bromley policy', () => {
 
     const reviewDate = london((await suite.now()).toISOString()).plus({ days: 40 }).toISODate()!;
     await decide(manager, { outcome: 'resolved', agreedOutcome: 'Strategy discussion booked.', agreedPlan: 'Joint visit.', reviewDate });
+    // Both sides decide (issue 11): the school's line manager confirms social care's agreed outcome.
+    await confirmAgreement(suite, 'school.deputy@example.org', reference, 2);
     for (const address of ['ann.teacher@example.org', 'bob.sw@example.org', 'csc.team.manager@example.org', 'school.deputy@example.org']) {
       await emailTo(suite, address, reference, 'resolved at stage 2');
     }

@@ -1,6 +1,6 @@
 /** Chew Stoke's guidelines: five stages, immediate harm starting later, the board manager kept informed, a panel. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 import { linkIn, openLink } from '../../support/system';
 
 const chewCase = (overrides: Record<string, unknown> = {}) => ({
@@ -29,6 +29,8 @@ describe('the Chew Stoke policy', () => {
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('Enter how outstanding issues will be pursued');
     expect((await page.submit({ outcome: 'resolved', agreedOutcome: 'Referral to be reconsidered.', outstandingIssues: 'Team manager reviews by Friday.' })).status).toBe(200);
+    // Both sides decide (issue 11): the playworker who raised it confirms.
+    await confirmAgreement(suite, 'olly.playworker@example.org', reference, 2);
 
     const confirmation = await emailTo(suite, 'olly.playworker@example.org', reference, 'resolved at stage 2');
     expect(confirmation.text).toContain('how outstanding issues will be pursued');

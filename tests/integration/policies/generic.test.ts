@@ -2,7 +2,7 @@
 import { settled, useTimeSkippingSystem } from '../../support/timeSkipping';
 import { caseState, withdrawCase } from '../../../shared/contract';
 import { proformaIdFor } from '../../../records/proformaStore';
-import { decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const genericCase = () => ({
   partnership: 'generic',
@@ -25,6 +25,8 @@ describe('the generic guidance', () => {
     expect(manager.text).toContain('Expected outcome: ');
     await emailTo(suite, 'csc.safeguarding@example.org', reference, /^stage 2: .* - for your information/);
     await decide(manager, { outcome: 'resolved', agreedOutcome: 'Assessment to be opened.' });
+    // Both sides decide (issue 11): social care's line manager confirms the school's agreed outcome.
+    await confirmAgreement(suite, 'csc.team.manager@example.org', reference, 2);
     await emailTo(suite, 'tia.teacher@example.org', reference, 'resolved at stage 2');
     // Numbers for the partnership: the anonymised proforma on resolution, as a link by its own id (no case reference).
     const proformaId = await proformaIdFor(suite.db, reference);
@@ -101,6 +103,7 @@ describe('the generic guidance', () => {
     const moved = await emailTo(suite, 'csc.safeguarding@example.org', reference, /^stage 3: .* - escalated, for your information/);
     expect(moved.text).toMatch(/Why: stage 2 ran out of time \(.+\) with no outcome recorded/);
     await decide(head, { outcome: 'resolved', agreedOutcome: 'Assessment to be opened.' });
+    await confirmAgreement(suite, 'csc.service.manager@example.org', reference, 3);
     await expect(handle.result()).resolves.toMatchObject({ status: 'resolved' });
 
     const count = (subject: RegExp) => {

@@ -1,7 +1,7 @@
 /** Hull's guidance as written: counterparts, DSLs told before the senior managers, the proforma from the board stage. */
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
 import { proformaIdFor } from '../../../records/proformaStore';
-import { decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, endCase, events, keepHistory, openCase, recipientsOf } from '../../support/policyJourney';
 
 const hullCase = (overrides: Record<string, unknown> = {}) => ({
   partnership: 'hull',
@@ -35,6 +35,8 @@ describe('the Hull policy', () => {
 
     const accepted = await page.submit({ outcome: 'resolved', agreedOutcome: 'Agreed to assess.', agreedPlan: 'Single assessment within 10 days.', reviewDate: '2027-03-01' });
     expect(accepted.status).toBe(200);
+    // Both sides decide (issue 11): social care's team manager confirms the named GP's agreed plan.
+    await confirmAgreement(suite, 'hull.csc.team.manager@example.org', reference, 2);
     await emailTo(suite, 'gina.gp@example.org', reference, 'resolved at stage 2');
     // Before the board stage no proforma goes to the board.
     const proformaLink = `/partnerships/hull/proformas/${await proformaIdFor(suite.db, reference)}`;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadPolicyPack } from '../../../shared/policy/load';
 import { useTimeSkippingSystem } from '../../support/timeSkipping';
-import { decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
+import { confirmAgreement, decide, emailTo, endCase, events, keepHistory, mailFor, openCase, recipientsOf } from '../../support/policyJourney';
 
 const northshire = loadPolicyPack(join(__dirname, '..', '..', 'fixtures', 'packs', 'northshire.yaml'));
 const body = (category: string) => ({
@@ -58,6 +58,8 @@ describe('a partnership whose policy is not one of the seeds', () => {
     });
     const manager = await emailTo(suite, 'school.deputy@northshire.example.org', reference, 'stage 3');
     await decide(manager, { outcome: 'resolved', agreedOutcome: 'Plan agreed at the meeting.' });
+    // Both sides decide (issue 11): social care's line manager confirms the school's agreed outcome.
+    await confirmAgreement(suite, 'csc.tm@northshire.example.org', reference, 3);
 
     const duty = await emailTo(suite, 'school.deputy@northshire.example.org', reference, /action after the meeting/);
     expect(duty.text).toMatch(/circulate the minutes of the managers' meeting, by 5pm on \w+day/);

@@ -6,7 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { addNote, caseState, handOver, recordOutcome, Refusal, type HandOverRequest, type RecordOutcomeRequest } from '../../../shared/contract';
+import { addNote, caseState, confirmOutcome, handOver, recordOutcome, Refusal, type HandOverRequest, type RecordOutcomeRequest } from '../../../shared/contract';
 import type { PolicyPack } from '../../../shared/policy/schema';
 import type { disagreement } from '../../../workflows/disagreement';
 import { caseInput, expectOrderedRecord, fakeWorld, testPack, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
@@ -43,6 +43,9 @@ async function atLineManagers(handle: WorkflowHandle, world: FakeWorld) {
 const hand = (handle: WorkflowHandle, request: Omit<HandOverRequest, 'reference'>) => handle.executeUpdate(handOver, { args: [{ ...request, reference: handle.workflowId }] });
 const decide = (handle: WorkflowHandle, request: Omit<RecordOutcomeRequest, 'reference'>) =>
   handle.executeUpdate(recordOutcome, { args: [{ ...request, reference: handle.workflowId }] });
+/** Both sides decide the line managers' stage (issue 11): the other side confirms a proposed resolution. */
+const confirm = (handle: WorkflowHandle, stage: number, recipientId: string) =>
+  handle.executeUpdate(confirmOutcome, { args: [{ reference: handle.workflowId, stage, recipientId, confirm: true }] });
 
 /** The refusal's type, when the Update was refused. */
 async function refusalOf(p: Promise<unknown>): Promise<string | undefined> {
@@ -87,6 +90,7 @@ describe('"I\'m not the right person", with in-memory activities on the time-ski
 
       // Sam decides.
       await decide(handle, { stage: 2, recipientId: 'raiser.designatedSafeguardingLead.0.h1', decision: { outcome: 'resolved', agreedOutcome: 'Agreed with Sam.' } });
+      await confirm(handle, 2, 'other.seniorManager.0');
       await expect(handle.result()).resolves.toMatchObject({ status: 'resolved', decision: { recipientId: 'raiser.designatedSafeguardingLead.0.h1' } });
       // Sam, who took part, is told of the resolution once like everyone else.
       expect(world.mail.filter((n) => n.reference === ref && n.kind === 'resolutionConfirmation' && n.recipient.email === 'lead@quick.example.org')).toHaveLength(1);
@@ -131,6 +135,7 @@ describe('"I\'m not the right person", with in-memory activities on the time-ski
       expect(world.record.some((e) => e.reference === ref && e.type === 'handedOver')).toBe(false);
       expect((await handle.query(caseState)).stage!.participants.map((p) => p.id).sort()).toEqual(['other.seniorManager.0', 'raiser.lineManager.0']);
       await decide(handle, { stage: 2, recipientId: 'other.seniorManager.0', decision: { outcome: 'resolved', agreedOutcome: 'Agreed.' } });
+      await confirm(handle, 2, 'raiser.lineManager.0');
       await expect(handle.result()).resolves.toMatchObject({ status: 'resolved' });
     });
   });
