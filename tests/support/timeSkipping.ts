@@ -4,7 +4,7 @@
  * server, PGlite and the HTTP API stay real.
  */
 import type { Duration } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
+
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
@@ -24,6 +24,7 @@ const INDEXED_TYPE = {
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 import { freshDatabase } from './databases';
+import { noActivityInFlight } from './waits';
 import { dataConverter, startSystem, testKeys, type Running, type Suite } from './system';
 
 /** The test server starts with no custom search attributes: register the workflow's. */
@@ -108,24 +109,14 @@ export function useTimeSkippingSystem(setup?: (suite: TimeSkippingSuite) => void
 }
 
 /**
- * Waits until no activity of the case is in flight (up to about 5 s); false when the case is not
- * running. Before ending a case in a test: the test server answers a cancel of an activity that
- * completed at the same moment with ACTIVITY_UNKNOWN, fails the workflow task, then redelivers an
- * Update it had already accepted ("Already accepted update"), and the case is stuck. The real
- * server does not; this keeps the test server away from that race.
+ * Waits until no activity of the case is in flight (up to about 60 s, for a loaded machine); false
+ * when the case is not running. Before ending a case in a test: the test server answers a cancel
+ * of an activity that completed at the same moment with ACTIVITY_UNKNOWN, fails the workflow task,
+ * then redelivers an Update it had already accepted ("Already accepted update"), and the case is
+ * stuck. The real server does not; this keeps the test server away from that race.
  */
-export async function settled(suite: Suite, reference: string): Promise<boolean> {
-  const handle = suite.temporal.workflow.getHandle(reference);
-  for (let i = 0; i < 100; i++) {
-    const description = await handle.describe().catch((error: Error) => {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    });
-    if (!description || description.status.name !== 'RUNNING') return false;
-    if ((description.raw.pendingActivities ?? []).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+export async function settled(suite: Pick<Suite, 'temporal'>, reference: string): Promise<boolean> {
+  return noActivityInFlight(suite.temporal.workflow.getHandle(reference));
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Waiting on conditions, never on the clock: a workflow that has settled, a port nobody listens on. */
 import { createServer } from 'node:net';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 
 /** The history's length once the workflow has settled (waiting on a timer): unchanged over a few looks. */
 export async function settledHistoryLength(handle: WorkflowHandle, looks = 3): Promise<number> {
@@ -39,4 +39,19 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`Timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+/** Waits until no activity of the workflow is in flight (up to about 60 s); false when it is not running. */
+export async function noActivityInFlight(handle: WorkflowHandle): Promise<boolean> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const description = await handle.describe().catch((error: Error) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+    if (!description || description.status.name !== 'RUNNING') return false;
+    if ((description.raw.pendingActivities ?? []).length === 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
 }
