@@ -93,7 +93,8 @@ describe('the Chew Stoke policy', () => {
     expect(mailFor(suite, reference).filter((m) => m.to === 'lscb.manager@example.org' && /^resolved at stage 6/.test(m.subject))).toHaveLength(1);
     expect(recipientsOf(suite, reference, /outcome recorded/)).toEqual([]);
     await keepHistory(suite, reference, 'v3-chew-stoke-deadlines-panel');
-  });
+    // Forty-five days of five stages' real activities (PGlite, SMTP): minutes on a machine busy with other work.
+  }, 600_000);
 });
 
 async function waitForStage(system: { getJson(path: string): Promise<{ body: any }> }, reference: string): Promise<number> {
