@@ -106,14 +106,7 @@ export async function runStage(c: CaseContext, run: StageRun, why: EscalationRea
   if (await condition(c.decided, untilInstant(view.deadline))) return decided();
   await c.record({ type: 'deadlinePassed', stage: run.number, detail: { deadline: view.deadline } });
 
-  if (!run.isFinal) {
-    if (run.onDeadline === 'escalate') return { kind: 'deadline', deadline: view.deadline };
-    // Prompt the stage's people, and escalate only if the grace period passes too.
-    const escalatesAt = await computeDeadline({ from: c.now(), timescale: run.onDeadline.prompt.grace, calendar: c.policy.calendar });
-    await remindOverdue(c, run, 'prompt', escalatesAt);
-    if (await condition(c.decided, untilInstant(escalatesAt))) return decided();
-    return { kind: 'deadline', deadline: view.deadline };
-  }
+  if (!run.isFinal) return escalateOrPrompt(c, run, view.deadline);
 
   // The final stage has nowhere to escalate to: its people are reminded once and given one more
   // timescale (or the prompt's grace); then the pack's final rule closes or refers the case.
@@ -148,13 +141,7 @@ async function runOnClock(c: CaseContext, run: StageRun): Promise<StageEnd> {
   clock.passed = true;
   await c.record({ type: 'deadlinePassed', stage: run.number, detail: { deadline: view.deadline } });
 
-  if (!run.isFinal) {
-    if (run.onDeadline === 'escalate') return { kind: 'deadline', deadline: view.deadline };
-    const escalatesAt = await computeDeadline({ from: c.now(), timescale: run.onDeadline.prompt.grace, calendar: c.policy.calendar });
-    await remindOverdue(c, run, 'prompt', escalatesAt);
-    if (await condition(c.decided, untilInstant(escalatesAt))) return decided();
-    return { kind: 'deadline', deadline: view.deadline };
-  }
+  if (!run.isFinal) return escalateOrPrompt(c, run, view.deadline);
 
   // The final stage: one more timescale as its last chance, kept apart from its due deadline.
   const extra: Timescale = run.onDeadline === 'escalate' ? run.timescale : run.onDeadline.prompt.grace;
@@ -164,6 +151,15 @@ async function runOnClock(c: CaseContext, run: StageRun): Promise<StageEnd> {
   await remindOverdue(c, run, 'final', lastChance, { stageLastChance: lastChance });
   if (await condition(c.decided, untilInstant(lastChance))) return decided();
   return { kind: 'finalDeadline', deadline: lastChance };
+}
+
+/** A stage that is not the last, past its deadline: escalate, or prompt its people and escalate only if the grace period passes too. */
+async function escalateOrPrompt(c: CaseContext, run: StageRun, deadline: string): Promise<StageEnd> {
+  if (run.onDeadline === 'escalate') return { kind: 'deadline', deadline };
+  const escalatesAt = await computeDeadline({ from: c.now(), timescale: run.onDeadline.prompt.grace, calendar: c.policy.calendar });
+  await remindOverdue(c, run, 'prompt', escalatesAt);
+  if (await condition(c.decided, untilInstant(escalatesAt))) return { kind: 'decided', decision: c.current!.decision! };
+  return { kind: 'deadline', deadline };
 }
 
 /** Invitations to the stage's people and notices to those told of it; resolves when all were handed over. */
