@@ -32,14 +32,21 @@ export interface DecidingStage {
   required: ResolutionField[];
 }
 
+/** The case is open, still at the stage the request is for, and no outcome is recorded there yet; otherwise why not. */
+export function stageStillOpen(c: { status: CaseStatus; stage?: { number: number; decided: boolean } }, requestStage: number): Refused | undefined {
+  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
+  if (requestStage !== c.stage.number) {
+    return { type: Refusal.staleStage, message: `This link is for stage ${requestStage}; the case is now at stage ${c.stage.number}.` };
+  }
+  if (c.stage.decided) return { type: Refusal.alreadyDecided, message: `An outcome for stage ${requestStage} has already been recorded.` };
+  return undefined;
+}
+
 /** May this person record this outcome now? Undefined when yes; otherwise why not. */
 export function outcomeRefusal(c: DecidingStage, request: RecordOutcomeRequest): Refused | undefined {
-  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
-  const stage = c.stage;
-  if (request.stage !== stage.number) {
-    return { type: Refusal.staleStage, message: `This link is for stage ${request.stage}; the case is now at stage ${stage.number}.` };
-  }
-  if (stage.decided) return { type: Refusal.alreadyDecided, message: `An outcome for stage ${request.stage} has already been recorded.` };
+  const open = stageStillOpen(c, request.stage);
+  if (open) return open;
+  const stage = c.stage!;
   if (!stage.participants.some((p) => p.id === request.recipientId)) {
     return { type: Refusal.notParticipant, message: 'This person does not take part in the current stage.' };
   }
@@ -190,12 +197,9 @@ export function sidesToConfirm(deciding: Deciding | undefined, recipientId: stri
  * side whose confirmation is awaited, never the proposer; a dispute needs reasons.
  */
 export function confirmRefusal(c: DecidingStage, request: ConfirmOutcomeRequest): Refused | undefined {
-  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
-  const stage = c.stage;
-  if (request.stage !== stage.number) {
-    return { type: Refusal.staleStage, message: `This link is for stage ${request.stage}; the case is now at stage ${stage.number}.` };
-  }
-  if (stage.decided) return { type: Refusal.alreadyDecided, message: `An outcome for stage ${request.stage} has already been recorded.` };
+  const open = stageStillOpen(c, request.stage);
+  if (open) return open;
+  const stage = c.stage!;
   if (!stage.proposal) return { type: Refusal.noProposal, message: `No resolution awaits confirmation at stage ${request.stage}.` };
   if (!stage.participants.some((p) => p.id === request.recipientId)) {
     return { type: Refusal.notParticipant, message: 'This person does not take part in the current stage.' };
@@ -229,12 +233,9 @@ export interface HandingOverStage {
  * with a reason, to someone the directory holds who is not already asked.
  */
 export function handOverRefusal(c: HandingOverStage, request: HandOverRequest): Refused | undefined {
-  if (c.status !== 'open' || !c.stage) return { type: Refusal.caseClosed, message: 'This disagreement is closed.' };
-  if (request.stage !== c.stage.number) {
-    return { type: Refusal.staleStage, message: `This link is for stage ${request.stage}; the case is now at stage ${c.stage.number}.` };
-  }
-  if (c.stage.decided) return { type: Refusal.alreadyDecided, message: `An outcome for stage ${request.stage} has already been recorded.` };
-  if (!c.stage.participants.some((p) => p.id === request.recipientId)) {
+  const open = stageStillOpen(c, request.stage);
+  if (open) return open;
+  if (!c.stage!.participants.some((p) => p.id === request.recipientId)) {
     return { type: Refusal.notParticipant, message: 'This person is not asked to decide the current stage, so cannot hand it over.' };
   }
   const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
