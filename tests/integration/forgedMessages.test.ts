@@ -57,10 +57,10 @@ describe('messages not sealed with the service’s payload key', () => {
     return opened.body.reference as string;
   }
 
-  /** A decision the stage-1 validator would take: a participant of the current stage. */
+  /** A decision the stage-1 validator would take, and that decides the stage alone (a resolution there needs both sides). */
   async function validDecision(reference: string): Promise<RecordOutcomeRequest> {
     const state = await ctx.suite.temporal.workflow.getHandle(reference).query(caseState);
-    return { reference, stage: state.stage!.number, recipientId: state.stage!.participants[0].id, decision: { outcome: 'resolved', agreedOutcome: 'Forged: nobody agreed this.' } };
+    return { reference, stage: state.stage!.number, recipientId: state.stage!.participants[0].id, decision: { outcome: 'notResolved', reasons: 'Forged: nobody decided this.' } };
   }
 
   const events = async (reference: string) =>
@@ -70,7 +70,7 @@ describe('messages not sealed with the service’s payload key', () => {
     ['a plaintext Update (a client without the codec, as the CLI sends)', 'plaintext', /not encrypted/],
     ['an Update sealed with another key', 'otherKey', /key this service does not hold/],
     ['an Update altered after sealing', 'tampered', /failed authentication/],
-  ] as const)('refuses %s in validation: the case does not resolve and history holds nothing of it', async (_what, client, message) => {
+  ] as const)('refuses %s in validation: the stage is not decided and history holds nothing of it', async (_what, client, message) => {
     const reference = await openOne();
     const request = await validDecision(reference);
     const sent = clients[client].workflow.getHandle(reference).executeUpdate(recordOutcome, { args: [request] });
@@ -89,7 +89,7 @@ describe('messages not sealed with the service’s payload key', () => {
     await expect(handle.executeUpdate(recordOutcome, { args: [request] })).resolves.toMatchObject({ stage: request.stage, recipientId: request.recipientId });
   });
 
-  it('negative control: with the refusal switched off (the old pass-through codec) the plaintext Update resolves the case', async () => {
+  it('negative control: with the refusal switched off (the old pass-through codec) the plaintext Update decides the stage', async () => {
     const lenient = await startSystem({ ...ctx.suite, dataConverter: sealedDataConverter(passingCodec(codec)) });
     try {
       const reference = await openOne(lenient);
