@@ -41,16 +41,22 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   throw new Error(`Timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
 
-/** Waits until no activity of the workflow is in flight (up to about 60 s); false when it is not running. */
+/**
+ * Waits until the workflow is between steps: no activity in flight and no workflow task pending, on
+ * three looks in a row (one empty look can fall between one activity's end and the next's start).
+ * Up to about 60 s; false when it is not running.
+ */
 export async function noActivityInFlight(handle: WorkflowHandle): Promise<boolean> {
   const until = Date.now() + 60_000;
-  while (Date.now() < until) {
+  let quiet = 0;
+  while (Date.now() < until && quiet < 3) {
     const description = await handle.describe().catch((error: Error) => {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     });
     if (!description || description.status.name !== 'RUNNING') return false;
-    if ((description.raw.pendingActivities ?? []).length === 0) return true;
+    const busy = (description.raw.pendingActivities ?? []).length > 0 || Boolean(description.raw.pendingWorkflowTask);
+    quiet = busy ? 0 : quiet + 1;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
