@@ -104,23 +104,23 @@ export function describeEvent(e: StoredCaseEvent, stageName: (n: number) => stri
       const d = e.detail;
       return entry(
         `Resolution proposed at ${stage}`,
-        `By the ${roleLabel(d.role ?? 'unknown')}; the other side is asked to confirm or dispute it.`,
+        `By ${person(e.actor, d.role ?? 'unknown')}; the other side is asked to confirm or dispute it.`,
         d.agreedOutcome && `Agreed outcome: ${d.agreedOutcome}`,
         d.agreedPlan && `Agreed plan: ${d.agreedPlan}`,
-        d.reviewDate && `Review date: ${d.reviewDate}`,
+        d.reviewDate && `Review date: ${formatDate(d.reviewDate)}`,
         d.outstandingIssues && `Outstanding issues: ${d.outstandingIssues}`,
       );
     }
     case 'outcomeConfirmed':
       return entry(
         `Proposed resolution confirmed at ${stage}`,
-        `By the ${roleLabel(e.detail.role ?? 'unknown')}, for the other side to the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} who proposed it.`,
+        `By ${person(e.actor, e.detail.role ?? 'unknown')}, for the other side to the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} who proposed it.`,
         (e.detail.awaiting ?? []).length > 0 && 'The remaining side is still asked to confirm it.',
       );
     case 'outcomeDisputed':
       return entry(
         `Proposed resolution disputed at ${stage}: not resolved`,
-        `By the ${roleLabel(e.detail.role ?? 'unknown')}; the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} had proposed it.`,
+        `By ${person(e.actor, e.detail.role ?? 'unknown')}; the ${roleLabel(e.detail.proposedByRole ?? 'unknown')} had proposed it.`,
         e.detail.reasons && `Reasons: ${e.detail.reasons}`,
       );
     case 'outcomeProposalLapsed':

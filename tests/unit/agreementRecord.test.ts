@@ -49,10 +49,10 @@ describe('the record of a stage both sides decide', () => {
     const titles = record.timeline.map((t) => [t.title, ...t.lines].join(' '));
     expect(titles).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('Resolution proposed at stage 1: Discuss with the other worker By the practitioner; the other side is asked to confirm or dispute it. Agreed outcome: Reopen the referral.'),
-        expect.stringContaining('Proposed resolution disputed at stage 1: Discuss with the other worker: not resolved By the practitioner; the practitioner had proposed it. Reasons: Not safe tonight.'),
+        expect.stringContaining('Resolution proposed at stage 1: Discuss with the other worker By Ann Teacher (practitioner, hillside-primary); the other side is asked to confirm or dispute it. Agreed outcome: Reopen the referral.'),
+        expect.stringContaining('Proposed resolution disputed at stage 1: Discuss with the other worker: not resolved By Bob Social-Worker (practitioner, bromley-csc); the practitioner had proposed it. Reasons: Not safe tonight.'),
         expect.stringContaining('Because the practitioner disputed the resolution proposed at stage 1, so it was not resolved.'),
-        expect.stringContaining('Proposed resolution confirmed at stage 2: Escalate to line manager By the line manager, for the other side to the line manager who proposed it.'),
+        expect.stringContaining('Proposed resolution confirmed at stage 2: Escalate to line manager By the line manager, hillside-primary, for the other side to the line manager who proposed it.'),
       ]),
     );
   });
