@@ -8,6 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Database } from '../../db/database';
 import { logAccess as writeAccessLog, type AccessReason, type AccessResource } from '../accessLog';
 import { isPartnershipAdmin, principalOf, type PersonPrincipal, type Principal } from './principal';
+import { safeReturnTo } from './sessions';
 
 /** What the access rule needs to know about one case and one address. */
 export interface CaseFacts {
@@ -60,7 +61,8 @@ export function logAccess(decision: { allowed: boolean; reason: AccessReason; re
   writeAccessLog({ access: decision.allowed ? 'allowed' : 'refused', reason: decision.reason, resource: decision.resource, reference: decision.reference, actor: decision.principal });
 }
 
-export const signInPath = (returnTo: string) => `/sign-in?returnTo=${encodeURIComponent(returnTo)}`;
+/** Where to sign in, and come back to after; an address too long to come back to (safeReturnTo's limit) comes back home, so the redirect's header stays small. */
+export const signInPath = (returnTo: string) => `/sign-in?returnTo=${encodeURIComponent(safeReturnTo(returnTo))}`;
 
 /** Pages for signed-in people only: anyone else is sent to sign in and brought back. */
 export function requirePerson(resource: AccessResource): RequestHandler {

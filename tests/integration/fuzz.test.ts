@@ -199,6 +199,13 @@ describe('fuzzing every route', () => {
     }
   });
 
+  it('sends someone signed out of a very long address to sign in and back home, with a redirect a client can read (found by the fuzzer)', async () => {
+    const long = `/partnerships/bromley/proformas/${'a'.repeat(6000)}?${'x'.repeat(2000)}=${encodeURIComponent('\u{10000}'.repeat(300))}`;
+    const res = await fetch(`${app.baseUrl}${long}`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/sign-in?returnTo=%2F');
+  });
+
   it('answers every route with any path and query without a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), pathParams, fc.dictionary(nasty, nasty, { maxKeys: 4 }), who, async ([method, path], params, query, as) => {

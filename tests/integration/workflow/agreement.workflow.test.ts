@@ -5,6 +5,7 @@
  * cannot confirm their own; a stage whose time runs out with a proposal unconfirmed escalates as a
  * deadline. A stage decided by "anyone" resolves with one decision; a named role refuses others.
  */
+import { noActivityInFlight } from '../../support/waits';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Refusal, caseState, confirmOutcome, recordOutcome, type ConfirmOutcomeRequest, type RecordOutcomeRequest } from '../../../shared/contract';
@@ -109,6 +110,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect(state.decisions).toEqual([expect.objectContaining({ stage: 1, disputed: true, decision: { outcome: 'notResolved', reasons: 'The plan leaves the child at home alone.' } })]);
       // The proposal's stage is over: answering it again is refused as a stale stage.
       expect(await refusalOf(answer(handle, { stage: 1, recipientId: 'raiser.worker.0', confirm: true }))).toBe(Refusal.staleStage);
+      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
       await handle.cancel();
       await handle.result().catch(() => undefined);
       expectOrderedRecord(world, ref);
@@ -132,6 +134,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       await atStage(handle, world, 2);
       expect(eventsOf(world, ref, 'outcomeProposalLapsed')[0]).toMatchObject({ stage: 1, actor: 'raiser.worker.0', detail: { because: 'notResolved', awaiting: ['other'] } });
       expect(await refusalOf(answer(handle, { stage: 1, recipientId: 'other.worker.0', confirm: true }))).toBe(Refusal.staleStage);
+      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
       await handle.cancel();
       await handle.result().catch(() => undefined);
       expectOrderedRecord(world, ref);
@@ -154,6 +157,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect(eventsOf(world, ref, 'outcomeProposalLapsed')[0]).toMatchObject({ actor: 'other.worker.0', detail: { role: 'worker', because: 'deadline', awaiting: ['raiser'] } });
       expect(eventsOf(world, ref, 'escalated')[0]).toMatchObject({ detail: { reason: { kind: 'deadline', fromStage: 1 } } });
       expect((await handle.query(caseState)).proposal).toBeNull();
+      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
       await handle.cancel();
       await handle.result().catch(() => undefined);
       expectOrderedRecord(world, ref);
