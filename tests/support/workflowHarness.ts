@@ -5,12 +5,14 @@
  * and outages are set up on purpose rather than by timing.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { computeDeadline, reviewInstant } from '../../activities/deadlines';
 import { resolveRecipients, selectPanel } from '../../activities/directory';
-import type { DisagreementInput } from '../../shared/contract';
+import { caseState, type DisagreementInput } from '../../shared/contract';
 import type { CaseEvent, Delivery, Notification } from '../../shared/events';
 import { loadPolicyPack } from '../../shared/policy/load';
 import type { PolicyPack } from '../../shared/policy/schema';
@@ -18,6 +20,7 @@ import { locateTimeSkippingServer } from '../../scripts/test-server/locate';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { QUICK_PACK } from './system';
 import { registerSearchAttributes } from './timeSkipping';
+import { noActivityInFlight } from './waits';
 
 
 /** A gate a test opens when it chooses: what is behind it waits until then. */
@@ -175,4 +178,37 @@ export function expectOrderedRecord(world: FakeWorld, reference: string): void {
   expect(world.gapAttempts).toBe(0);
   const seqs = world.record.filter((e) => e.reference === reference).map((e) => e.seq);
   expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+}
+
+/** Waits (in real time, the clock held) until the case is at `stage` with its invitations out. */
+export async function atStage(handle: WorkflowHandle, world: FakeWorld, stage: number): Promise<void> {
+  // Generous on purpose: a busy machine may take its time; the condition, not the clock, decides.
+  for (let i = 0; i < 2400; i++) {
+    const state = await handle.query(caseState);
+    const invited = world.record.some((e) => e.reference === handle.workflowId && e.type === 'notified' && e.stage === stage);
+    if (state.stage?.number === stage && invited) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`case never reached stage ${stage} with its invitations out`);
+}
+
+/** The refusal's type when the Update was refused (a business refusal); undefined when it was taken. */
+export async function refusalOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
+    throw error;
+  }
+}
+
+/**
+ * A case left running without its worker would hold the test server's clock: end it here, between
+ * steps (the test server mishandles a cancel racing an activity's completion, and the case sticks).
+ */
+export async function endCase(handle: WorkflowHandle): Promise<void> {
+  await noActivityInFlight(handle);
+  await handle.cancel();
+  await handle.result().catch(() => undefined);
 }

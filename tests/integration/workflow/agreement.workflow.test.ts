@@ -5,13 +5,11 @@
  * cannot confirm their own; a stage whose time runs out with a proposal unconfirmed escalates as a
  * deadline. A stage decided by "anyone" resolves with one decision; a named role refuses others.
  */
-import { noActivityInFlight } from '../../support/waits';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type WorkflowHandle } from '@temporalio/client';
 import { Refusal, caseState, confirmOutcome, recordOutcome, type ConfirmOutcomeRequest, type RecordOutcomeRequest } from '../../../shared/contract';
 import type { PolicyPack } from '../../../shared/policy/schema';
 import type { disagreement } from '../../../workflows/disagreement';
-import { caseInput, expectOrderedRecord, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
+import { caseInput, endCase, expectOrderedRecord, refusalOf, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
 
 const ctx = useWorkflowHarness();
 
@@ -35,16 +33,6 @@ const atStage = (handle: WorkflowHandle, world: FakeWorld, stage: number) =>
     async () => (await handle.query(caseState)).stage?.number === stage && world.record.some((e) => e.reference === handle.workflowId && e.type === 'notified' && e.stage === stage),
     `reached stage ${stage} with its invitations out`,
   );
-
-async function refusalOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
-    throw error;
-  }
-}
 
 const decide = (handle: WorkflowHandle, request: Omit<RecordOutcomeRequest, 'reference'>) => handle.executeUpdate(recordOutcome, { args: [{ ...request, reference: handle.workflowId }] });
 const answer = (handle: WorkflowHandle, request: Omit<ConfirmOutcomeRequest, 'reference'>) => handle.executeUpdate(confirmOutcome, { args: [{ ...request, reference: handle.workflowId }] });
@@ -110,9 +98,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect(state.decisions).toEqual([expect.objectContaining({ stage: 1, disputed: true, decision: { outcome: 'notResolved', reasons: 'The plan leaves the child at home alone.' } })]);
       // The proposal's stage is over: answering it again is refused as a stale stage.
       expect(await refusalOf(answer(handle, { stage: 1, recipientId: 'raiser.worker.0', confirm: true }))).toBe(Refusal.staleStage);
-      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
-      await handle.cancel();
-      await handle.result().catch(() => undefined);
+      await endCase(handle);
       expectOrderedRecord(world, ref);
     });
   });
@@ -134,9 +120,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       await atStage(handle, world, 2);
       expect(eventsOf(world, ref, 'outcomeProposalLapsed')[0]).toMatchObject({ stage: 1, actor: 'raiser.worker.0', detail: { because: 'notResolved', awaiting: ['other'] } });
       expect(await refusalOf(answer(handle, { stage: 1, recipientId: 'other.worker.0', confirm: true }))).toBe(Refusal.staleStage);
-      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
-      await handle.cancel();
-      await handle.result().catch(() => undefined);
+      await endCase(handle);
       expectOrderedRecord(world, ref);
     });
   });
@@ -157,9 +141,7 @@ describe('agreement means agreement, with in-memory activities on the time-skipp
       expect(eventsOf(world, ref, 'outcomeProposalLapsed')[0]).toMatchObject({ actor: 'other.worker.0', detail: { role: 'worker', because: 'deadline', awaiting: ['raiser'] } });
       expect(eventsOf(world, ref, 'escalated')[0]).toMatchObject({ detail: { reason: { kind: 'deadline', fromStage: 1 } } });
       expect((await handle.query(caseState)).proposal).toBeNull();
-      await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
-      await handle.cancel();
-      await handle.result().catch(() => undefined);
+      await endCase(handle);
       expectOrderedRecord(world, ref);
     });
   });

@@ -5,16 +5,14 @@
  * deadline (still overdue, and found by LscpStageDueAt). Each change is on the record and told to
  * the stage's people and the practitioners.
  */
-import { noActivityInFlight } from '../../support/waits';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type WorkflowHandle } from '@temporalio/client';
 import { Refusal, caseState, changeDeadline, pauseClock, resumeClock, type ChangeDeadlineRequest, type ClockRequest } from '../../../shared/contract';
 import { overdueSince } from '../../../shared/overdue';
 import { STAGE_DUE_AT } from '../../../shared/searchAttributes';
 import type { disagreement } from '../../../workflows/disagreement';
-import { caseInput, expectOrderedRecord, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
+import { atStage, caseInput, endCase, expectOrderedRecord, refusalOf, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
 
 const ctx = useWorkflowHarness();
 const MINUTE = 60_000;
@@ -23,39 +21,12 @@ function start(taskQueue: string, input = caseInput(testPack())) {
   return ctx.h.env.client.workflow.start<typeof disagreement>('disagreement', { taskQueue, workflowId: input.reference, args: [input] });
 }
 
-/** Waits (in real time, the clock held) until the case is at `stage` with its invitations out. */
-async function atStage(handle: WorkflowHandle, world: FakeWorld, stage: number): Promise<void> {
-  for (let i = 0; i < 2400; i++) {
-    const state = await handle.query(caseState);
-    const invited = world.record.some((e) => e.reference === handle.workflowId && e.type === 'notified' && e.stage === stage);
-    if (state.stage?.number === stage && invited) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`case never reached stage ${stage} with its invitations out`);
-}
-
 async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 2400; i++) {
     if (await done()) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`never: ${what}`);
-}
-
-async function refusalOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
-    throw error;
-  }
-}
-
-async function endTest(handle: WorkflowHandle): Promise<void> {
-  await noActivityInFlight(handle); // the test server mishandles a cancel racing an activity
-  await handle.cancel();
-  await handle.result().catch(() => undefined);
 }
 
 const byPete = (stage: number, over: Partial<ClockRequest> = {}): ClockRequest => ({ reference: '', stage, by: 'participant', actor: 'other.worker.0', reason: 'Waiting for the strategy meeting.', ...over });
@@ -126,7 +97,7 @@ describe('the stage clock, with in-memory activities on the time-skipping server
       await atStage(handle, world, 2);
       expect(of(world, handle, 'deadlinePassed')[0].detail).toEqual({ deadline: resumed.deadline });
       expectOrderedRecord(world, handle.workflowId);
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
@@ -163,8 +134,8 @@ describe('the stage clock, with in-memory activities on the time-skipping server
       expect(of(world, extended, 'deadlinePassed')[0].detail).toEqual({ deadline: later });
       expectOrderedRecord(world, shortened.workflowId);
       expectOrderedRecord(world, extended.workflowId);
-      await endTest(shortened);
-      await endTest(extended);
+      await endCase(shortened);
+      await endCase(extended);
     });
   });
 

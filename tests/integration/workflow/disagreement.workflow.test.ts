@@ -4,49 +4,16 @@
  * close, the final stage's end, a refused address, a mail server that is down, continue-as-new
  * and an operator's cancel. Every case's record must arrive in order with no gap.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Refusal, caseState, closeCase, recordOutcome, withdrawCase, type RecordOutcomeRequest } from '../../../shared/contract';
 import type { disagreement } from '../../../workflows/disagreement';
 import { noActivityInFlight } from '../../support/waits';
-import { Gate, caseInput, expectOrderedRecord, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
+import { Gate, atStage, caseInput, endCase, refusalOf, expectOrderedRecord, fakeWorld, testPack, typesOf, useWorkflowHarness, type FakeWorld } from '../../support/workflowHarness';
 
 const ctx = useWorkflowHarness();
 
 async function start(taskQueue: string, input = caseInput(testPack())): Promise<WorkflowHandleWithFirstExecutionRunId<typeof disagreement>> {
   return ctx.h.env.client.workflow.start<typeof disagreement>('disagreement', { taskQueue, workflowId: input.reference, args: [input] });
-}
-
-/** Waits (in real time, the clock held) until the case is at `stage` with its invitations out. */
-async function atStage(handle: WorkflowHandle, world: FakeWorld, stage: number): Promise<void> {
-  // Generous on purpose: a busy machine may take its time; the condition, not the clock, decides.
-  for (let i = 0; i < 2400; i++) {
-    const state = await handle.query(caseState);
-    const invited = world.record.some((e) => e.reference === handle.workflowId && e.type === 'notified' && e.stage === stage);
-    if (state.stage?.number === stage && invited) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`case never reached stage ${stage} with its invitations out`);
-}
-
-async function refusalOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
-    throw error;
-  }
-}
-
-/**
- * A case left running without its worker would hold the test server's clock: end it here, between
- * steps (the test server mishandles a cancel racing an activity's completion, and the case sticks).
- */
-async function endTest(handle: WorkflowHandle): Promise<void> {
-  await noActivityInFlight(handle);
-  await handle.cancel();
-  await handle.result().catch(() => undefined);
 }
 
 type Decision = Omit<RecordOutcomeRequest, 'reference'>;
@@ -74,7 +41,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       await atStage(handle, world, 2);
       expect(await refusalOf(decide(handle, notResolved(1, 'other.worker.0')))).toBe(Refusal.staleStage);
       expect(typesOf(world, handle.workflowId).filter((t) => t === 'outcomeRecorded')).toHaveLength(1);
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
@@ -92,7 +59,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       await expect(first).resolves.toMatchObject({ stage: 1, recipientId: 'raiser.worker.0' });
       await atStage(handle, world, 2);
       expectOrderedRecord(world, handle.workflowId);
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
@@ -105,7 +72,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       expect(await refusalOf(decide(handle, { stage: 1, recipientId: 'raiser.worker.0', decision: { outcome: 'resolved', agreedOutcome: 'Agreed.' } }))).toBe(Refusal.invalidDecision);
       expect(await refusalOf(decide(handle, { stage: 1, recipientId: 'raiser.worker.0', decision: { outcome: 'panelConvened' } }))).toBe(Refusal.invalidDecision);
       expect(typesOf(world, handle.workflowId)).not.toContain('outcomeRecorded');
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
@@ -193,7 +160,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       await ctx.h.env.sleep('61 minutes');
       await atStage(handle, world, 2);
       expectOrderedRecord(world, handle.workflowId);
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
@@ -221,7 +188,7 @@ describe('the disagreement workflow, with in-memory activities on the time-skipp
       let shown: string | undefined;
       for (let i = 0; i < 2400 && shown !== to; i++) shown = (await handle.query(caseState)).stage?.deadline;
       expect(shown).toBe(to);
-      await endTest(handle);
+      await endCase(handle);
     });
   });
 
